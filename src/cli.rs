@@ -1,0 +1,305 @@
+//! Command line: parses flags (clap), resolves them into a scenario and an
+//! output directory, runs, and writes the outputs. Clap types stay here.
+//!
+//! Exit codes: 0 success; 1 a failure while running or writing; 2 bad input
+//! (command line, scenario file, existing run directory).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use crate::output::{RunDir, RunDirExists, daily_csv};
+use crate::run::run_scenario;
+use crate::scenario::{InputError, Scenario, Source, load};
+
+#[derive(Parser, Debug)]
+#[command(name = "hcsim", version, about = "Evaluate health-code rule sets on a synthetic city before they are deployed.", long_about = None)]
+#[command(
+    after_help = "Exit codes: 0 success, 1 failure while running or writing, 2 bad input.\nSee README.md for the scenario file reference."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run one scenario and write a run directory (summary.json, daily.csv, run.json, scenario.toml).
+    Run(RunArgs),
+    /// Check a scenario file (and any --set overrides) without running it.
+    Validate {
+        /// Scenario file (TOML, or JSON with a .json extension).
+        file: PathBuf,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+}
+
+#[derive(Args, Debug)]
+struct Overrides {
+    /// Override any scenario field, e.g. --set city.residents=50000 or --set travelers.origins[0].share=0.4 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// Scenario file; without one, the built-in default scenarios/hangzhou-2020.toml.
+    scenario: Option<PathBuf>,
+    /// Run directory to write [default: outputs/<scenario name>-seed<seed>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Master seed (overrides the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads [default: all cores]; results are identical for any number.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Days to simulate (overrides the scenario's `days`).
+    #[arg(long)]
+    days: Option<u32>,
+    /// Total agents: scales residents, travelers and initial infections in proportion.
+    #[arg(long)]
+    agents: Option<u64>,
+    #[command(flatten)]
+    overrides: Overrides,
+    /// Replace the run directory if it exists.
+    #[arg(long)]
+    force: bool,
+    /// No progress bar and no summary on stderr.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Parses the command line, runs, and maps errors to exit codes.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate { file, overrides } => validate(&file, &overrides.set),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<InputError>().is_some()
+                || e.downcast_ref::<RunDirExists>().is_some()
+            {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn source_of(path: Option<&Path>) -> Result<Source, InputError> {
+    match path {
+        Some(p) => Source::from_path(p),
+        None => Ok(Source::default_scenario()),
+    }
+}
+
+fn validate(file: &Path, set: &[String]) -> anyhow::Result<()> {
+    let scenario = load(&Source::from_path(file)?, set)?;
+    let f = &scenario.file;
+    println!(
+        "{}: ok ({} residents, {} travelers, {} days)",
+        file.display(),
+        f.city.residents,
+        f.travelers.count,
+        f.days
+    );
+    Ok(())
+}
+
+/// Scenario with the run flags applied, validated.
+fn resolve(args: &RunArgs) -> Result<Scenario, InputError> {
+    let source = source_of(args.scenario.as_deref())?;
+    let mut set = args.overrides.set.clone();
+    if let Some(seed) = args.seed {
+        set.push(format!("seed={seed}"));
+    }
+    if let Some(days) = args.days {
+        set.push(format!("days={days}"));
+    }
+    let scenario = load(&source, &set)?;
+    match args.agents {
+        Some(0) => Err(InputError::new(
+            "--agents",
+            "must be at least 1",
+            "give the total number of agents, e.g. --agents 1000000",
+        )),
+        Some(n) => scenario.with_agents(n, &source.dir),
+        None => Ok(scenario),
+    }
+}
+
+fn default_run_dir(s: &Scenario) -> PathBuf {
+    let f = &s.file;
+    let safe: String = f
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let rep = if f.replicate > 0 {
+        format!("-rep{}", f.replicate)
+    } else {
+        String::new()
+    };
+    PathBuf::from("outputs").join(format!("{safe}-seed{}{rep}", f.seed))
+}
+
+/// `run.json`: how the run was made; everything that varies between machines.
+#[derive(Serialize)]
+struct Provenance {
+    hcsim_version: &'static str,
+    command_line: Vec<String>,
+    scenario: String,
+    seed: u64,
+    threads: usize,
+    build_seconds: f64,
+    simulate_seconds: f64,
+    wall_seconds: f64,
+    agent_days: u64,
+    agent_days_per_second: f64,
+    peak_rss_bytes: Option<u64>,
+    peak_rss_bytes_per_agent: Option<f64>,
+    state_bytes: usize,
+}
+
+fn run(args: RunArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let scenario = resolve(&args)?;
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_run_dir(&scenario));
+    RunDir::check(&target, args.force)?;
+    let threads = match args.threads {
+        Some(0) => {
+            return Err(InputError::new(
+                "--threads",
+                "must be at least 1",
+                "give a thread count, or leave it out to use all cores",
+            )
+            .into());
+        }
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("starting worker threads")?;
+
+    let days = scenario.file.days as u64;
+    let bar = if args.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(days), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:40}] day {pos}/{len} ({eta} left)")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message("building");
+    let mut built_at = started;
+    let output = pool.install(|| {
+        run_scenario(
+            &scenario,
+            |_| {
+                built_at = Instant::now();
+                bar.set_message("simulating");
+            },
+            |r| {
+                bar.set_position(r.day as u64 + 1);
+                bar.set_message(format!(
+                    "{} infected",
+                    r.compartments.iter().skip(1).take(4).sum::<u64>()
+                ));
+            },
+        )
+    });
+    bar.finish_and_clear();
+    let finished = Instant::now();
+
+    let dir = RunDir::start(&target, args.force)?;
+    dir.write(
+        "scenario.toml",
+        toml::to_string_pretty(&scenario.file)
+            .context("serialising the resolved scenario")?
+            .as_bytes(),
+    )?;
+    dir.write("summary.json", &pretty_json(&output.summary)?)?;
+    dir.write("daily.csv", &daily_csv(&output.records)?)?;
+    let agents = output.summary.agents as u64;
+    let simulate = finished.duration_since(built_at).as_secs_f64();
+    let peak = peak_rss_bytes();
+    let provenance = Provenance {
+        hcsim_version: env!("CARGO_PKG_VERSION"),
+        command_line: std::env::args().collect(),
+        scenario: scenario.file.name.clone(),
+        seed: scenario.file.seed,
+        threads,
+        build_seconds: built_at.duration_since(started).as_secs_f64(),
+        simulate_seconds: simulate,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        agent_days: agents * days,
+        agent_days_per_second: (agents * days) as f64 / simulate.max(1e-9),
+        peak_rss_bytes: peak,
+        peak_rss_bytes_per_agent: peak.map(|p| p as f64 / agents.max(1) as f64),
+        state_bytes: output.state_bytes,
+    };
+    dir.write("run.json", &pretty_json(&provenance)?)?;
+    let path = dir.commit()?;
+    if !args.quiet {
+        let s = &output.summary;
+        eprintln!(
+            "{}: {} agents x {} days: {} infections (attack rate {:.2} %), peak day {}, r0_implied {:.2}; {:.1} s\nwrote {}",
+            s.scenario,
+            s.agents,
+            s.days,
+            s.infections_total,
+            100.0 * s.attack_rate,
+            s.peak_day,
+            s.r0_implied,
+            provenance.wall_seconds,
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+fn pretty_json<T: Serialize>(v: &T) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(v)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Peak resident set size of this process (Linux `VmHWM`), if known.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}

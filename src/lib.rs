@@ -1,0 +1,17 @@
+//! hcsim: evaluate health-code rule sets on a synthetic city before they are
+//! deployed. This crate holds everything; `main.rs` is a thin shell over `cli`.
+//!
+//! The simulation core (`city`, `mobility`, `epidemic`, `transmission`,
+//! `engine`, `run`) does no I/O and reads no clock or environment; files,
+//! progress bars and timings live in `cli` and `output`.
+
+pub mod city;
+pub mod cli;
+pub mod engine;
+pub mod epidemic;
+pub mod mobility;
+pub mod output;
+pub mod rng;
+pub mod run;
+pub mod scenario;
+pub mod transmission;

@@ -1,0 +1,267 @@
+//! Run outputs: the summary over a run, the daily table, and writing a run
+//! directory atomically (everything goes to a temporary directory that is
+//! renamed into place only when complete, so a failure leaves nothing half
+//! written and an existing run is replaced only with `force`).
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::city::{City, CityStats};
+use crate::engine::DayRecord;
+use crate::epidemic::Health;
+use crate::scenario::Scenario;
+use crate::transmission::{Contacts, Layer};
+
+/// `summary.json`: everything about a run that depends only on its inputs.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub seed: u64,
+    pub replicate: u32,
+    pub days: u32,
+    pub agents: u32,
+    pub residents: u32,
+    pub travelers: u32,
+    /// Expected secondary infections of one infection in a fully susceptible,
+    /// free population: sum over layers of contacts/day x p x infectious days.
+    /// Exact for the well-mixed layer; for households it ignores depletion.
+    pub r0_implied: f64,
+    /// Expected infectiousness-weighted infectious days of one infection.
+    pub infectious_days_weighted: f64,
+    pub infections_total: u64,
+    /// Infections that happened in the city (all layers but seed and imported).
+    pub infections_local: u64,
+    pub infections_by_layer: std::collections::BTreeMap<&'static str, u64>,
+    /// Agents ever infected / agents.
+    pub attack_rate: f64,
+    pub peak_day: u32,
+    pub peak_new_infections: u64,
+    pub peak_prevalence_day: u32,
+    /// Most agents infected (exposed or infectious) on one day.
+    pub peak_prevalence: u64,
+    pub final_compartments: std::collections::BTreeMap<&'static str, u64>,
+    pub arrivals: u64,
+    pub ili_episodes: u64,
+    pub ili_person_days: u64,
+    pub city: CityStats,
+}
+
+impl Summary {
+    pub fn new(
+        scenario: &Scenario,
+        city: &City,
+        records: &[DayRecord],
+        infectious_days: f64,
+    ) -> Self {
+        let f = &scenario.file;
+        let stats = city.stats();
+        let mut by_layer = std::collections::BTreeMap::new();
+        for l in Layer::ALL {
+            by_layer.insert(
+                l.name(),
+                records.iter().map(|r| r.infections[l as usize]).sum(),
+            );
+        }
+        let total: u64 = by_layer.values().sum();
+        let local = total - by_layer["seed"] - by_layer["imported"];
+        let prevalence = |r: &DayRecord| -> u64 {
+            Health::ALL
+                .iter()
+                .filter(|h| h.is_active())
+                .map(|&h| r.compartments[h as usize])
+                .sum()
+        };
+        // Earliest day wins ties, so the peak is well defined.
+        let peak = records
+            .iter()
+            .rev()
+            .max_by_key(|r| r.new_infections())
+            .cloned()
+            .unwrap_or_default();
+        let peak_prev = records
+            .iter()
+            .rev()
+            .max_by_key(|r| prevalence(r))
+            .cloned()
+            .unwrap_or_default();
+        let last = records.last().cloned().unwrap_or_default();
+        let mut final_compartments = std::collections::BTreeMap::new();
+        for h in Health::ALL {
+            final_compartments.insert(h.name(), last.compartments[h as usize]);
+        }
+        Self {
+            scenario: f.name.clone(),
+            seed: f.seed,
+            replicate: f.replicate,
+            days: f.days,
+            agents: stats.agents,
+            residents: stats.residents,
+            travelers: stats.travelers,
+            r0_implied: r0_implied(scenario, city, infectious_days),
+            infectious_days_weighted: infectious_days,
+            infections_total: total,
+            infections_local: local,
+            infections_by_layer: by_layer,
+            attack_rate: total as f64 / stats.agents.max(1) as f64,
+            peak_day: peak.day,
+            peak_new_infections: peak.new_infections(),
+            peak_prevalence_day: peak_prev.day,
+            peak_prevalence: prevalence(&peak_prev),
+            final_compartments,
+            arrivals: records.iter().map(|r| r.arrivals).sum(),
+            ili_episodes: records.iter().map(|r| r.ili_onsets).sum(),
+            ili_person_days: records.iter().map(|r| r.ili_active).sum(),
+            city: stats,
+        }
+    }
+}
+
+/// Expected contacts per day of an average agent in each layer, times the
+/// layer's p, times the weighted infectious days.
+pub fn r0_implied(scenario: &Scenario, city: &City, infectious_days: f64) -> f64 {
+    let f = &scenario.file;
+    let m = &f.mobility;
+    let contacts = Contacts::new(&f.epidemic.layers);
+    let n = city.agents.len().max(1) as f64;
+    let share = |bit: u8| city.agents.flags.iter().filter(|&&x| x & bit != 0).count() as f64 / n;
+    let students = share(crate::city::flag::STUDENT);
+    let workers = city
+        .agents
+        .site
+        .iter()
+        .filter(|&&s| s != crate::city::NONE)
+        .count() as f64
+        / n
+        - students;
+    let transit = share(crate::city::flag::TRANSIT);
+    let work_days = (5.0 * m.work_attendance + 2.0 * m.weekend_work_attendance) / 7.0;
+    // Household contacts: every other member; averaged over agents, household size is size-biased.
+    let household_others: f64 = (0..city.households() as u32)
+        .map(|h| city.household_members(h).len() as f64)
+        .map(|s| s * (s - 1.0))
+        .sum::<f64>()
+        / n;
+    let per_day = household_others * contacts.p(Layer::Household)
+        + workers * work_days * contacts.mean_contacts(Layer::Work) * contacts.p(Layer::Work)
+        + students * 5.0 / 7.0
+            * m.school_attendance
+            * contacts.mean_contacts(Layer::School)
+            * contacts.p(Layer::School)
+        + (m.market_visit_prob + m.restaurant_visit_prob)
+            * contacts.mean_contacts(Layer::Venue)
+            * contacts.p(Layer::Venue)
+        + transit
+            * work_days
+            * 2.0
+            * contacts.mean_contacts(Layer::Transit)
+            * contacts.p(Layer::Transit)
+        + contacts.mean_contacts(Layer::WellMixed) * contacts.p(Layer::WellMixed);
+    per_day * infectious_days
+}
+
+/// `daily.csv`: one row per day.
+pub fn daily_csv(records: &[DayRecord]) -> io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![
+        "day".to_string(),
+        "weekday".into(),
+        "present".into(),
+        "arrivals".into(),
+    ];
+    header.extend(Health::ALL.iter().map(|h| h.name().to_string()));
+    header.push("new_infections".into());
+    header.extend(
+        Layer::ALL
+            .iter()
+            .map(|l| format!("infections_{}", l.name())),
+    );
+    header.extend(["ili_active".to_string(), "ili_onsets".into()]);
+    w.write_record(&header)?;
+    for r in records {
+        let mut row = vec![
+            r.day.to_string(),
+            (r.weekday as u8).to_string(),
+            r.present.to_string(),
+            r.arrivals.to_string(),
+        ];
+        row.extend(r.compartments.iter().map(u64::to_string));
+        row.push(r.new_infections().to_string());
+        row.extend(r.infections.iter().map(u64::to_string));
+        row.extend([r.ili_active.to_string(), r.ili_onsets.to_string()]);
+        w.write_record(&row)?;
+    }
+    w.into_inner().map_err(|e| e.into_error())
+}
+
+/// A run directory being written: files go to a hidden sibling directory
+/// that replaces `target` in one rename when `commit` is called.
+pub struct RunDir {
+    target: PathBuf,
+    staging: PathBuf,
+    force: bool,
+}
+
+/// The run directory exists and `force` was not given.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "run directory {0} already exists; fix: pass --force to replace it, or --out to choose another"
+)]
+pub struct RunDirExists(pub PathBuf);
+
+impl RunDir {
+    /// Checks that `target` may be written; creates nothing yet.
+    pub fn check(target: &Path, force: bool) -> Result<(), RunDirExists> {
+        if target.exists() && !force {
+            return Err(RunDirExists(target.to_path_buf()));
+        }
+        Ok(())
+    }
+
+    pub fn start(target: &Path, force: bool) -> anyhow::Result<Self> {
+        Self::check(target, force)?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into());
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)?;
+        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging)?;
+        }
+        std::fs::create_dir(&staging)?;
+        Ok(Self {
+            target: target.to_path_buf(),
+            staging,
+            force,
+        })
+    }
+
+    pub fn write(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        std::fs::write(self.staging.join(name), bytes)
+    }
+
+    /// Moves the finished directory into place.
+    pub fn commit(self) -> anyhow::Result<PathBuf> {
+        if self.target.exists() {
+            if !self.force {
+                anyhow::bail!(RunDirExists(self.target.clone()));
+            }
+            std::fs::remove_dir_all(&self.target)?;
+        }
+        std::fs::rename(&self.staging, &self.target)?;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        // After a failure nothing half written is left behind.
+        let _ = std::fs::remove_dir_all(&self.staging);
+    }
+}
