@@ -88,10 +88,9 @@ pub fn load(source: &Source, overrides: &[String]) -> Result<Scenario, InputErro
     };
     let file: ScenarioFile = serde_path_to_error::deserialize(tree).map_err(|e| {
         let field = e.path().to_string();
-        let message = e.inner().to_string();
-        let (field, fix) = describe_serde_problem(&field, &message);
+        let (field, problem, fix) = describe_serde_problem(&field, &e.inner().to_string());
         let (name, line) = locate(&field);
-        InputError::new(name, message, fix)
+        InputError::new(name, problem, fix)
             .at_field(field)
             .at_line(line)
     })?;
@@ -227,30 +226,50 @@ fn set_value(tree: &mut Json, path: &str, value: Json) -> Result<(), String> {
     Err("empty key".into())
 }
 
-/// The fix to suggest for a deserialization error, and the field to name.
-fn describe_serde_problem(path: &str, message: &str) -> (String, String) {
+/// The field, problem and fix to report for a deserialization error.
+fn describe_serde_problem(path: &str, message: &str) -> (String, String, String) {
     let field = if path == "." {
         String::new()
     } else {
         path.to_string()
     };
     if let Some(rest) = message.strip_prefix("unknown field `") {
+        // The path already ends with the unknown key.
         let name = rest.split('`').next().unwrap_or("");
-        let full = if field.is_empty() {
-            name.to_string()
-        } else {
-            format!("{field}.{name}")
-        };
-        let known = message.split("expected ").nth(1).unwrap_or("");
-        return (full, format!("remove or rename it (known here: {known})"));
+        let known = message.split("expected ").nth(1).unwrap_or("no fields");
+        return (
+            field,
+            format!("unknown field `{name}`"),
+            format!("remove or rename it; known fields here: {known}"),
+        );
     }
     if message.contains("unknown variant") {
-        return (field, "use one of the listed values".into());
+        return (
+            field,
+            message.to_string(),
+            "use one of the listed values".into(),
+        );
+    }
+    if let Some(rest) = message.strip_prefix("invalid value: integer `-") {
+        let got = rest.split('`').next().unwrap_or("");
+        return (
+            field,
+            format!("must be a whole number of 0 or more (got -{got})"),
+            "give a value of 0 or more".into(),
+        );
     }
     if message.contains("invalid type") || message.contains("invalid value") {
-        return (field, "give a value of the expected type and range".into());
+        return (
+            field,
+            message.to_string(),
+            "give a value of the expected type and range".into(),
+        );
     }
-    (field, "see the scenario reference in README.md".into())
+    (
+        field,
+        message.to_string(),
+        "see the scenario file reference in README.md".into(),
+    )
 }
 
 /// The line where a field is written, if the file has it.

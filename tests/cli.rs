@@ -1,0 +1,142 @@
+//! End-to-end runs of the binary: outputs, determinism across thread counts,
+//! run-directory safety.
+
+use std::fs;
+
+use crate::common::{hcsim, root, stderr};
+
+fn default_small(dir: &std::path::Path, out: &str, threads: &str) -> std::process::Output {
+    let scenario = root().join("scenarios/hangzhou-2020.toml");
+    hcsim(
+        dir,
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--agents",
+            "60000",
+            "--days",
+            "40",
+            "--threads",
+            threads,
+            "--out",
+            out,
+            "--quiet",
+        ],
+    )
+}
+
+#[test]
+fn outputs_are_byte_identical_for_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    for (out, threads) in [("one", "1"), ("two", "2")] {
+        let o = default_small(dir.path(), out, threads);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    for file in ["summary.json", "daily.csv", "scenario.toml"] {
+        let a = fs::read(dir.path().join("one").join(file)).unwrap();
+        let b = fs::read(dir.path().join("two").join(file)).unwrap();
+        assert!(a == b, "{file} differs between --threads 1 and --threads 2");
+    }
+    let run: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("two/run.json")).unwrap()).unwrap();
+    assert_eq!(run["threads"], 2);
+    assert!(run["peak_rss_bytes"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn run_writes_a_complete_directory_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = default_small(dir.path(), "run", "2");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let daily = fs::read_to_string(dir.path().join("run/daily.csv")).unwrap();
+    assert_eq!(daily.lines().count(), 41, "header and 40 days");
+    assert!(daily.starts_with("day,weekday,present,arrivals,susceptible,exposed"));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("run/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["agents"], 60000);
+    // --agents keeps the 200k : 110k proportion of residents to travelers.
+    let travelers = summary["travelers"].as_f64().unwrap();
+    assert!(
+        (travelers / 60000.0 - 110.0 / 310.0).abs() < 0.01,
+        "travelers {travelers}"
+    );
+    // The resolved scenario is itself a valid scenario.
+    let o = hcsim(dir.path(), &["validate", "run/scenario.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let before = fs::read(dir.path().join("run/summary.json")).unwrap();
+    let o = hcsim(
+        dir.path(),
+        &[
+            "run", "--agents", "5000", "--days", "3", "--out", "run", "--quiet",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("already exists") && stderr(&o).contains("--force"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        fs::read(dir.path().join("run/summary.json")).unwrap(),
+        before,
+        "untouched without --force"
+    );
+
+    let o = hcsim(
+        dir.path(),
+        &[
+            "run", "--agents", "5000", "--days", "3", "--out", "run", "--quiet", "--force",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("run/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["agents"], 5000);
+    // No staging directory is left behind.
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn default_scenario_runs_from_any_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = hcsim(dir.path(), &["run", "--days", "2", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        dir.path()
+            .join("outputs/hangzhou-2020-seed20200211/summary.json")
+            .exists()
+    );
+}
+
+#[test]
+fn json_scenarios_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("s.json"), r#"{"name": "tiny", "days": 3, "city": {"residents": 2000}, "epidemic": {"initial_infected": 5}}"#).unwrap();
+    let o = hcsim(dir.path(), &["run", "s.json", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("outputs/tiny-seed1/daily.csv").exists());
+}
+
+#[test]
+fn help_explains_the_commands() {
+    let o = hcsim(&root(), &["run", "--help"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    for flag in [
+        "--out",
+        "--seed",
+        "--threads",
+        "--days",
+        "--agents",
+        "--set",
+        "--force",
+        "--quiet",
+    ] {
+        assert!(text.contains(flag), "run --help lacks {flag}");
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests, compiled into one binary. `common` gives each test a
+//! fresh directory and runs the `hcsim` binary.
+
+mod common;
+
+mod cli;
+mod epidemic;
+mod scenario_errors;
