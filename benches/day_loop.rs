@@ -10,7 +10,12 @@ use hcsim::scenario::{Source, load};
 const AGENTS: &str = "city.residents=200000";
 
 fn scenario(days: u32) -> hcsim::scenario::Scenario {
-    let set = [AGENTS.to_string(), "travelers.count=0".into(), format!("days={days}"), "epidemic.initial_infected=2000".into()];
+    let set = [
+        AGENTS.to_string(),
+        "travelers.count=0".into(),
+        format!("days={days}"),
+        "epidemic.initial_infected=2000".into(),
+    ];
     load(&Source::default_scenario(), &set).expect("valid")
 }
 
@@ -23,7 +28,11 @@ fn mobility(c: &mut Criterion) {
     let mut g = c.benchmark_group("mobility");
     g.throughput(Throughput::Elements(n as u64));
     g.bench_function("plan every agent for one day", |b| {
-        b.iter(|| (0..n).map(|a| schedules.plan(a, 3, Confinement::Free).visits().len()).sum::<usize>())
+        b.iter(|| {
+            (0..n)
+                .map(|a| schedules.plan(a, 3, Confinement::Free).visits().len())
+                .sum::<usize>()
+        })
     });
     g.finish();
 }
