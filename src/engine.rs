@@ -11,16 +11,22 @@
 use rand::RngExt;
 use rayon::prelude::*;
 
-use crate::city::{City, flag};
+use crate::city::{City, NONE, flag};
 use crate::epidemic::{Health, NaturalHistory};
+use crate::evidence::{Context, Level, NEVER as NO_DAY};
 use crate::mobility::{Confinement, Schedules};
+use crate::observe::{Needs, Observer, Truth};
 use crate::rng::{Purpose, StreamKey};
+use crate::rules::code::{Code, step as code_step};
+use crate::rules::{Colour, Pred, RuleSet, visit_preds};
 use crate::scenario::Scenario;
 use crate::scenario::dist::DaySampler;
 use crate::transmission::{Candidate, Contacts, Layer, World};
 
 /// Infectious agents per parallel work unit.
 const CHUNK: usize = 512;
+/// Agents per parallel work unit of code assignment.
+const ASSIGN_CHUNK: usize = 4096;
 /// Agents per ILI batch (one stream per batch and day).
 const ILI_BATCH: u32 = 4096;
 /// Marks "never infected" in `infected_day`.
@@ -41,6 +47,14 @@ pub struct DayRecord {
     /// Agents with background ILI symptoms today.
     pub ili_active: u64,
     pub ili_onsets: u64,
+    /// Present agents by code colour (indexed by `Colour`) at the end of the day.
+    pub colours: [u64; 3],
+    /// Present agents whose code is hidden by a pop-up.
+    pub popups: u64,
+    /// Codes that changed colour today.
+    pub colour_changes: u64,
+    /// Cases newly listed in the registry today (true and false positives).
+    pub cases_confirmed: u64,
 }
 
 impl DayRecord {
@@ -76,17 +90,67 @@ pub struct Simulation<'a> {
     ili_ending: Vec<u32>,
     /// The next day `step` will simulate.
     pub day: u32,
+    /// The rule sets that assign codes: a base and its overlays.
+    pub policy: Vec<RuleSet>,
+    /// What the backend sees.
+    pub observer: Observer,
+    /// Per agent, one code per rule set of the policy (`agent * sets + set`).
+    pub codes: Vec<Code>,
+    /// Agents with background ILI today.
+    ili_agents: Vec<u32>,
+    site_district: Vec<u16>,
+    origin_levels: Vec<Level>,
+    /// Longest run of missed check-ins any rule asks about.
+    missed_cap: u32,
 }
 
 impl<'a> Simulation<'a> {
+    /// A simulation of `scenario` in `city` under the scenario's policy.
     pub fn new(scenario: &'a Scenario, city: &'a City) -> Self {
         let f = &scenario.file;
+        let policy = scenario.policy.clone();
         let n = city.agents.len();
         let weekly = f.ili.weekly_incidence;
+        let key = StreamKey::new(f.seed, f.replicate);
+        let mut needs = Needs::default();
+        let mut missed_cap = 0;
+        for set in &policy {
+            needs.colocation = needs.colocation.or(set.colocation);
+            needs.screening = needs.screening.or(set.screening);
+            for rule in &set.rules {
+                visit_preds(&rule.cond, &mut |p| {
+                    if let Pred::MissedCheckins { n } = p {
+                        missed_cap = missed_cap.max(*n);
+                    }
+                    if let Pred::VisitedRiskArea { sources, .. } = p {
+                        for (need, &s) in needs.risk_sources.iter_mut().zip(sources) {
+                            *need |= s;
+                        }
+                    }
+                });
+            }
+        }
+        // Without a policy nothing is observed; an empty observer costs nothing.
+        let observer = Observer::new(
+            city,
+            f.observation.clone(),
+            needs,
+            key,
+            f.days,
+            !policy.is_empty(),
+        );
+        let sets = policy.len().max(1);
         Self {
+            policy,
+            observer,
+            codes: vec![Code::default(); n * sets],
+            ili_agents: Vec::new(),
+            site_district: city.site_pos.iter().map(|&p| city.district_of(p)).collect(),
+            origin_levels: scenario.origins.iter().map(|o| o.risk_level).collect(),
+            missed_cap,
             scenario,
             city,
-            key: StreamKey::new(f.seed, f.replicate),
+            key,
             history: NaturalHistory::new(&f.epidemic),
             contacts: Contacts::new(&f.epidemic.layers),
             ili_duration: f.ili.duration_days.sampler(),
@@ -121,7 +185,10 @@ impl<'a> Simulation<'a> {
 
     /// Heap bytes of the per-agent state.
     pub fn heap_bytes(&self) -> usize {
-        self.health.capacity()
+        self.observer.heap_bytes()
+            + self.codes.capacity() * std::mem::size_of::<Code>()
+            + self.site_district.capacity() * 2
+            + self.health.capacity()
             + self.infected_day.capacity() * 2
             + self.next_change.capacity() * 2
             + self.ili_until.capacity() * 2
@@ -154,6 +221,8 @@ impl<'a> Simulation<'a> {
         }
         self.transmit(day, &mut rec);
         self.background_ili(day, &mut rec);
+        self.observe(day, &mut rec);
+        self.assign(day, &mut rec);
         rec.present = self.present;
         rec.compartments = self.counts;
         rec.ili_active = self.ili_active;
@@ -278,6 +347,8 @@ impl<'a> Simulation<'a> {
     /// who are not infected and not already ill start an episode.
     fn background_ili(&mut self, day: u32, rec: &mut DayRecord) {
         self.ili_active -= self.ili_ending[day as usize] as u64;
+        let until = &self.ili_until;
+        self.ili_agents.retain(|&a| until[a as usize] as u32 > day);
         if self.ili_daily_p <= 0.0 {
             return;
         }
@@ -314,11 +385,115 @@ impl<'a> Simulation<'a> {
                 continue;
             }
             self.ili_until[a as usize] = end;
+            self.ili_agents.push(a);
             self.ili_active += 1;
             rec.ili_onsets += 1;
             if (end as usize) < self.ili_ending.len() {
                 self.ili_ending[end as usize] += 1;
             }
+        }
+    }
+
+    /// The backend's view of the day: tests, registry, tracing, reports,
+    /// scans, risk areas, companions, travel card, screening.
+    fn observe(&mut self, day: u32, rec: &mut DayRecord) {
+        if self.policy.is_empty() {
+            return;
+        }
+        let before = self.observer.stats.cases_confirmed;
+        let truth = Truth {
+            city: self.city,
+            schedules: Schedules {
+                city: self.city,
+                params: &self.scenario.file.mobility,
+                key: self.key,
+                start_weekday: self.scenario.start_weekday,
+            },
+            contacts: &self.contacts,
+            history: &self.history,
+            health: &self.health,
+            infected_day: &self.infected_day,
+            ili_until: &self.ili_until,
+            confinement: &self.confinement,
+            active: &self.active,
+            ili: &self.ili_agents,
+            infectiousness: &self.history.infectiousness,
+            origin_levels: &self.origin_levels,
+            day,
+        };
+        self.observer.observe_day(&truth);
+        rec.cases_confirmed = self.observer.stats.cases_confirmed - before;
+    }
+
+    /// Every present agent's codes for the day, in parallel over fixed
+    /// chunks of agents; the displayed colour is the strictest of the policy's
+    /// rule sets, and a pop-up from any of them hides it.
+    fn assign(&mut self, day: u32, rec: &mut DayRecord) {
+        let sets = self.policy.len();
+        if sets == 0 {
+            return;
+        }
+        let (city, obs, policy) = (self.city, &self.observer, &self.policy);
+        let (site_district, missed_cap) = (&self.site_district, self.missed_cap);
+        let counts: Vec<[u64; 5]> = self
+            .codes
+            .par_chunks_mut(ASSIGN_CHUNK * sets)
+            .enumerate()
+            .map(|(chunk, codes)| {
+                let mut c = [0u64; 5];
+                let first = (chunk * ASSIGN_CHUNK) as u32;
+                for (k, agent_codes) in codes.chunks_mut(sets).enumerate() {
+                    let a = first + k as u32;
+                    let i = a as usize;
+                    if city.agents.arrival_day[i] as u32 > day {
+                        continue;
+                    }
+                    let e = &obs.evidence[i];
+                    let compound = city.household_compound[city.agents.household[i] as usize];
+                    let mut district_risk = obs.risk.district_level_day
+                        [city.compounds[compound as usize].district as usize];
+                    let site = city.agents.site[i];
+                    if site != NONE {
+                        let work =
+                            obs.risk.district_level_day[site_district[site as usize] as usize];
+                        for (d, w) in district_risk.iter_mut().zip(work) {
+                            if *d == NO_DAY || (w != NO_DAY && w > *d) {
+                                *d = w;
+                            }
+                        }
+                    }
+                    let ctx = Context {
+                        home_risk: obs.risk.home_level(compound),
+                        district_risk,
+                        missed_checkins: if missed_cap > 0 {
+                            obs.missed_checkins(city, a, day, missed_cap)
+                        } else {
+                            0
+                        },
+                    };
+                    let checked_in = obs.checked_in(city, a, day);
+                    let mut colour = Colour::Green;
+                    let mut before = Colour::Green;
+                    let mut popup = false;
+                    for (set, code) in policy.iter().zip(agent_codes.iter_mut()) {
+                        before = before.max(code.colour());
+                        code_step(set, code, e, &ctx, day, checked_in);
+                        colour = colour.max(code.colour());
+                        popup |= code.popup;
+                    }
+                    c[colour as usize] += 1;
+                    c[3] += popup as u64;
+                    c[4] += (colour != before) as u64;
+                }
+                c
+            })
+            .collect();
+        for c in counts {
+            for (k, v) in c.iter().enumerate().take(3) {
+                rec.colours[k] += v;
+            }
+            rec.popups += c[3];
+            rec.colour_changes += c[4];
         }
     }
 

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::city::{City, CityStats};
 use crate::engine::DayRecord;
 use crate::epidemic::Health;
+use crate::observe::ObserverStats;
 use crate::scenario::Scenario;
 use crate::transmission::{Contacts, Layer};
 
@@ -45,6 +46,18 @@ pub struct Summary {
     pub arrivals: u64,
     pub ili_episodes: u64,
     pub ili_person_days: u64,
+    /// The rule sets that assigned codes (`base+overlay`).
+    pub policy: String,
+    /// Present agents x days by displayed colour.
+    pub green_person_days: u64,
+    pub yellow_person_days: u64,
+    pub red_person_days: u64,
+    /// Agent-days with the code hidden by a pop-up.
+    pub popup_person_days: u64,
+    /// Changes of displayed colour, all agents and days.
+    pub colour_changes: u64,
+    /// What the backend saw and did.
+    pub observation: ObserverStats,
     pub city: CityStats,
 }
 
@@ -54,6 +67,7 @@ impl Summary {
         city: &City,
         records: &[DayRecord],
         infectious_days: f64,
+        observation: ObserverStats,
     ) -> Self {
         let f = &scenario.file;
         let stats = city.stats();
@@ -113,6 +127,18 @@ impl Summary {
             arrivals: records.iter().map(|r| r.arrivals).sum(),
             ili_episodes: records.iter().map(|r| r.ili_onsets).sum(),
             ili_person_days: records.iter().map(|r| r.ili_active).sum(),
+            policy: scenario
+                .policy
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join("+"),
+            green_person_days: records.iter().map(|r| r.colours[0]).sum(),
+            yellow_person_days: records.iter().map(|r| r.colours[1]).sum(),
+            red_person_days: records.iter().map(|r| r.colours[2]).sum(),
+            popup_person_days: records.iter().map(|r| r.popups).sum(),
+            colour_changes: records.iter().map(|r| r.colour_changes).sum(),
+            observation,
             city: stats,
         }
     }
@@ -177,7 +203,19 @@ pub fn daily_csv(records: &[DayRecord]) -> io::Result<Vec<u8>> {
             .iter()
             .map(|l| format!("infections_{}", l.name())),
     );
-    header.extend(["ili_active".to_string(), "ili_onsets".into()]);
+    header.extend(
+        [
+            "ili_active",
+            "ili_onsets",
+            "cases_confirmed",
+            "green",
+            "yellow",
+            "red",
+            "popup",
+            "colour_changes",
+        ]
+        .map(String::from),
+    );
     w.write_record(&header)?;
     for r in records {
         let mut row = vec![
@@ -189,7 +227,19 @@ pub fn daily_csv(records: &[DayRecord]) -> io::Result<Vec<u8>> {
         row.extend(r.compartments.iter().map(u64::to_string));
         row.push(r.new_infections().to_string());
         row.extend(r.infections.iter().map(u64::to_string));
-        row.extend([r.ili_active.to_string(), r.ili_onsets.to_string()]);
+        row.extend(
+            [
+                r.ili_active,
+                r.ili_onsets,
+                r.cases_confirmed,
+                r.colours[0],
+                r.colours[1],
+                r.colours[2],
+                r.popups,
+                r.colour_changes,
+            ]
+            .map(|v| v.to_string()),
+        );
         w.write_record(&row)?;
     }
     w.into_inner().map_err(|e| e.into_error())

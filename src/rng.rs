@@ -38,6 +38,22 @@ pub enum Purpose {
     Seeding = 10,
     /// Monte Carlo estimate of expected infectious days (for `r0_implied`).
     Calibration = 11,
+    /// Location records (app fix, serving cell) of an agent's visits on a day.
+    Observe = 12,
+    /// Check-in, self-report, clinic and fever draws of a person with symptoms on a day.
+    Symptoms = 13,
+    /// False fever alarms among people without fever, per batch and day.
+    FalseFever = 14,
+    /// Whether a person completes the daily check-in.
+    Checkin = 15,
+    /// Contact tracing and registry errors for one case on a day.
+    Registry = 16,
+    /// A person's test result on a day.
+    TestResult = 17,
+    /// Participation and pooled results of a screening round, per pool.
+    Screening = 18,
+    /// Travel-card border-cell overlaps, per batch and day.
+    Border = 19,
 }
 
 /// The fixed part of every key: master seed and replicate.

@@ -139,20 +139,7 @@ impl World<'_> {
         if rel <= 0.0 {
             return;
         }
-        let conf = self.conf(infector);
-        let plan = self.schedules.plan(infector, self.day, conf);
-        if plan.is_away() {
-            return;
-        }
-        let mut rng = self
-            .schedules
-            .key
-            .stream(self.day, Purpose::Transmission, infector as u64);
-        let agents = &self.city.agents;
-        let infect = |target: u32, layer: Layer, rng: &mut Pcg64Mcg, out: &mut Vec<Candidate>| {
-            // The draw is made for every contact, susceptible or not, so that one
-            // contact's status never shifts the numbers of the next.
-            let u: f64 = rng.random();
+        self.for_each_contact(infector, |target, layer, u| {
             if self.susceptible(target) && u < self.contacts.p(layer) * rel {
                 out.push(Candidate {
                     target,
@@ -160,25 +147,48 @@ impl World<'_> {
                     layer,
                 });
             }
+        });
+    }
+
+    /// Calls `meet(other, layer, u)` for every contact `agent` makes today,
+    /// with the uniform draw `u` that decides transmission. The draws do not
+    /// depend on anyone's health, so contact tracing replays exactly the
+    /// contacts that transmission saw.
+    pub fn for_each_contact(&self, agent: u32, mut meet: impl FnMut(u32, Layer, f64)) {
+        let conf = self.conf(agent);
+        let plan = self.schedules.plan(agent, self.day, conf);
+        if plan.is_away() {
+            return;
+        }
+        let mut rng = self
+            .schedules
+            .key
+            .stream(self.day, Purpose::Transmission, agent as u64);
+        let agents = &self.city.agents;
+        // The draw is made for every contact, so that one contact's outcome
+        // never shifts the numbers of the next.
+        let mut contact = |other: u32, layer: Layer, rng: &mut Pcg64Mcg| {
+            let u: f64 = rng.random();
+            meet(other, layer, u);
         };
 
         if conf != Confinement::Facility && self.contacts.p(Layer::Household) > 0.0 {
             for other in self
                 .city
-                .household_members(agents.household[infector as usize])
+                .household_members(agents.household[agent as usize])
             {
-                if other != infector
+                if other != agent
                     && agents.arrival_day[other as usize] as u32 <= self.day
                     && self.conf(other) != Confinement::Facility
                 {
-                    infect(other, Layer::Household, &mut rng, out);
+                    contact(other, Layer::Household, &mut rng);
                 }
             }
         }
         for visit in plan.visits() {
             match visit.place {
                 Place::Site(site) => {
-                    let layer = if agents.has(infector, flag::STUDENT) {
+                    let layer = if agents.has(agent, flag::STUDENT) {
                         Layer::School
                     } else {
                         Layer::Work
@@ -187,11 +197,11 @@ impl World<'_> {
                     let pool = self.city.site_members.of(site);
                     self.sample_copresent(
                         pool,
-                        infector,
+                        agent,
                         wanted,
                         &mut rng,
                         |j| self.schedules.plan(j, self.day, self.conf(j)).at_site(site),
-                        |j, rng| infect(j, layer, rng, out),
+                        |j, rng| contact(j, layer, rng),
                     );
                 }
                 Place::Venue(venue) => {
@@ -205,7 +215,7 @@ impl World<'_> {
                     let (s, e) = (visit.start, visit.end);
                     self.sample_copresent(
                         pool,
-                        infector,
+                        agent,
                         wanted,
                         &mut rng,
                         |j| {
@@ -214,7 +224,7 @@ impl World<'_> {
                                 .at_venue(venue)
                                 .is_some_and(|(s2, e2)| s2 < e && s < e2)
                         },
-                        |j, rng| infect(j, layer, rng, out),
+                        |j, rng| contact(j, layer, rng),
                     );
                 }
                 Place::Home(_) | Place::Facility => {}
@@ -228,12 +238,12 @@ impl World<'_> {
             while found < wanted && tries < TRIES_PER_CONTACT * wanted {
                 tries += 1;
                 let j = rng.random_range(0..n);
-                if j != infector
+                if j != agent
                     && agents.arrival_day[j as usize] as u32 <= self.day
                     && self.conf(j) == Confinement::Free
                 {
                     found += 1;
-                    infect(j, Layer::WellMixed, &mut rng, out);
+                    contact(j, Layer::WellMixed, &mut rng);
                 }
             }
         }

@@ -95,6 +95,8 @@ pub struct City {
     /// Agents of household h: `household_start[h]..household_start[h + 1]`.
     pub household_start: Vec<u32>,
     pub household_compound: Vec<u32>,
+    /// Agents of compound c: `compound_agents[c]..compound_agents[c + 1]`.
+    pub compound_agents: Vec<u32>,
     pub agents: Agents,
     pub site_pos: Vec<Point>,
     pub site_is_school: Vec<bool>,
@@ -145,6 +147,19 @@ impl City {
     pub fn compound_of(&self, agent: u32) -> &Compound {
         &self.compounds
             [self.household_compound[self.agents.household[agent as usize] as usize] as usize]
+    }
+
+    #[inline]
+    pub fn compound_members(&self, compound: u32) -> std::ops::Range<u32> {
+        self.compound_agents[compound as usize]..self.compound_agents[compound as usize + 1]
+    }
+
+    /// District of a position (zone ring and angular sector).
+    pub fn district_of(&self, p: Point) -> u16 {
+        let sectors = self.districts / 3;
+        let z = self.rings.zone_of(p) as u32;
+        let a = (p.angle() as f64 + std::f64::consts::PI) / std::f64::consts::TAU;
+        (z * sectors + ((a * sectors as f64) as u32).min(sectors - 1)) as u16
     }
 
     pub fn households(&self) -> usize {
@@ -514,12 +529,17 @@ impl City {
         ];
         let towers = Towers::place(&rings, spacing, &mut key.stream(0, Purpose::Layout, 1));
 
+        let mut compound_agents = vec![0u32; compounds.len() + 1];
+        for hh in 0..households {
+            compound_agents[household_compound[hh] as usize + 1] = household_start[hh + 1];
+        }
         City {
             rings,
             districts,
             compounds,
             household_start,
             household_compound,
+            compound_agents,
             agents,
             site_pos,
             site_is_school,

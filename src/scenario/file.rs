@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::dist::DistFile;
+use super::observe_file::{ObservationFile, PolicyFile};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -27,6 +28,8 @@ pub struct ScenarioFile {
     pub mobility: MobilityFile,
     pub epidemic: EpidemicFile,
     pub ili: IliFile,
+    pub observation: ObservationFile,
+    pub policy: PolicyFile,
 }
 
 impl Default for ScenarioFile {
@@ -43,6 +46,8 @@ impl Default for ScenarioFile {
             mobility: MobilityFile::default(),
             epidemic: EpidemicFile::default(),
             ili: IliFile::default(),
+            observation: ObservationFile::default(),
+            policy: PolicyFile::default(),
         }
     }
 }
@@ -165,6 +170,7 @@ impl Default for TravelersFile {
             origins: vec![OriginFile {
                 name: "elsewhere".into(),
                 share: 1.0,
+                risk_level: "low".into(),
                 prevalence: vec![[0.0, 0.0002]],
                 prevalence_csv: None,
             }],
@@ -179,6 +185,9 @@ pub struct OriginFile {
     pub name: String,
     /// Share of travelers from this region.
     pub share: f64,
+    /// Risk level the operator's travel card shows for the region: "low", "medium" or "high".
+    #[serde(default = "low")]
+    pub risk_level: String,
     /// Prevalence of active infection among travelers by day, as [day, prevalence]
     /// points; linear between points, constant beyond the ends.
     #[serde(default)]
@@ -186,6 +195,10 @@ pub struct OriginFile {
     /// Alternatively a CSV file with header `day,prevalence`, relative to the scenario file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prevalence_csv: Option<String>,
+}
+
+fn low() -> String {
+    "low".into()
 }
 
 /// Daily schedules.

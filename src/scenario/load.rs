@@ -95,6 +95,9 @@ pub fn load(source: &Source, overrides: &[String]) -> Result<Scenario, InputErro
             .at_line(line)
     })?;
     validate(file, &source.dir).map_err(|e| {
+        if !e.source.is_empty() {
+            return e;
+        }
         let (name, line) = locate(e.field.as_deref().unwrap_or(""));
         InputError {
             source: name,
@@ -272,6 +275,34 @@ fn describe_serde_problem(path: &str, message: &str) -> (String, String, String)
     )
 }
 
+/// The line where a field (`a.b[2].c`) is written in TOML text, if it is.
+pub fn toml_line(text: &str, field: &str) -> Option<usize> {
+    let steps = steps(field);
+    let root = toml::de::DeTable::parse(text).ok()?;
+    let mut best: Option<usize> = None;
+    let mut value: Option<&toml::Spanned<toml::de::DeValue>> = None;
+    for step in &steps {
+        let next = match (value, step) {
+            (None, Step::Key(k)) => root
+                .get_ref()
+                .iter()
+                .find(|(key, _)| key.get_ref().as_ref() == *k)
+                .map(|(_, v)| v),
+            (Some(v), Step::Key(k)) => v.get_ref().get(*k),
+            (Some(v), Step::Index(i)) => v.get_ref().get(*i),
+            (None, Step::Index(_)) => None,
+        };
+        match next {
+            Some(v) => {
+                best = Some(line_of(text, v.span().start));
+                value = Some(v);
+            }
+            None => break,
+        }
+    }
+    best
+}
+
 /// The line where a field is written, if the file has it.
 fn locate_line(source: &Source, field: &str) -> Option<usize> {
     let steps = steps(field);
@@ -279,31 +310,7 @@ fn locate_line(source: &Source, field: &str) -> Option<usize> {
         return None;
     }
     match source.format {
-        Format::Toml => {
-            let root = toml::de::DeTable::parse(&source.text).ok()?;
-            let mut best: Option<usize> = None;
-            let mut value: Option<&toml::Spanned<toml::de::DeValue>> = None;
-            for step in &steps {
-                let next = match (value, step) {
-                    (None, Step::Key(k)) => root
-                        .get_ref()
-                        .iter()
-                        .find(|(key, _)| key.get_ref().as_ref() == *k)
-                        .map(|(_, v)| v),
-                    (Some(v), Step::Key(k)) => v.get_ref().get(*k),
-                    (Some(v), Step::Index(i)) => v.get_ref().get(*i),
-                    (None, Step::Index(_)) => None,
-                };
-                match next {
-                    Some(v) => {
-                        best = Some(line_of(&source.text, v.span().start));
-                        value = Some(v);
-                    }
-                    None => break,
-                }
-            }
-            best
-        }
+        Format::Toml => toml_line(&source.text, field),
         Format::Json => {
             // JSON carries no spans through serde_json::Value; find the last key.
             let key = steps.iter().rev().find_map(|s| match s {

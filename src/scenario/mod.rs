@@ -5,6 +5,7 @@ pub mod dist;
 pub mod error;
 pub mod file;
 pub mod load;
+pub mod observe_file;
 pub mod validate;
 
 pub use error::InputError;
@@ -22,6 +23,8 @@ pub struct Scenario {
     pub start_weekday: u8,
     /// Origins with their prevalence curves loaded.
     pub origins: Vec<Origin>,
+    /// The rule sets named by `policy.rules`: a base and its overlays.
+    pub policy: Vec<crate::rules::RuleSet>,
 }
 
 /// A region travelers come from.
@@ -29,6 +32,8 @@ pub struct Scenario {
 pub struct Origin {
     pub name: String,
     pub share: f64,
+    /// Risk level the travel card shows for this region.
+    pub risk_level: crate::evidence::Level,
     /// (day, prevalence) points, days increasing.
     pub prevalence: Vec<(f64, f64)>,
 }
@@ -85,6 +90,7 @@ mod tests {
         let o = Origin {
             name: "x".into(),
             share: 1.0,
+            risk_level: crate::evidence::Level::Low,
             prevalence: vec![(0.0, 0.01), (10.0, 0.03)],
         };
         assert_eq!(o.prevalence_on(-5.0), 0.01);

@@ -246,9 +246,17 @@ pub fn validate(file: ScenarioFile, dir: &Path) -> Result<Scenario, InputError> 
                 "sort the [day, prevalence] points by day",
             ));
         }
+        let risk_level = crate::evidence::Level::parse(&o.risk_level).ok_or_else(|| {
+            fail(
+                &format!("{field}.risk_level"),
+                format!("unknown risk level {:?}", o.risk_level),
+                "use low, medium or high",
+            )
+        })?;
         origins.push(Origin {
             name: o.name.clone(),
             share: o.share,
+            risk_level,
             prevalence,
         });
     }
@@ -326,11 +334,33 @@ pub fn validate(file: ScenarioFile, dir: &Path) -> Result<Scenario, InputError> 
         }
     }
     probability("ili.weekly_incidence", f.ili.weekly_incidence)?;
+    observation(&f.observation)?;
+    if f.policy.rules.trim().is_empty() {
+        return Err(fail(
+            "policy.rules",
+            "no rule set given",
+            "name a built-in rule set (hcsim rules list) or a rule file",
+        ));
+    }
+    let policy = crate::rules::load_policy(&f.policy.rules, dir).map_err(|e| {
+        // A missing rule set is a problem of this field; an error inside a
+        // rule file keeps that file's name and line.
+        if e.line.is_none() && e.field.is_none() {
+            InputError {
+                source: String::new(),
+                ..e
+            }
+            .at_field("policy.rules")
+        } else {
+            e
+        }
+    })?;
 
     Ok(Scenario {
         file,
         start_weekday,
         origins,
+        policy,
     })
 }
 
@@ -392,4 +422,101 @@ fn read_prevalence_csv(field: &str, path: &Path) -> Result<Vec<(f64, f64)>, Inpu
         ));
     }
     Ok(points)
+}
+
+fn observation(o: &super::observe_file::ObservationFile) -> Check {
+    probability("observation.gps.fix_probability", o.gps.fix_probability)?;
+    non_negative("observation.gps.sigma_open_m", o.gps.sigma_open_m)?;
+    non_negative("observation.gps.sigma_urban_m", o.gps.sigma_urban_m)?;
+    non_negative("observation.gps.sigma_indoor_m", o.gps.sigma_indoor_m)?;
+    for (i, &a) in o.wifi.availability.iter().enumerate() {
+        probability(&format!("observation.wifi.availability[{i}]"), a)?;
+    }
+    non_negative("observation.wifi.sigma_m", o.wifi.sigma_m)?;
+    probability("observation.cell.second_nearest", o.cell.second_nearest)?;
+    probability("observation.cell.third_nearest", o.cell.third_nearest)?;
+    if o.cell.second_nearest + o.cell.third_nearest > 1.0 {
+        return Err(fail(
+            "observation.cell.second_nearest",
+            "second_nearest + third_nearest exceeds 1",
+            "give ping-pong probabilities that sum to at most 1",
+        ));
+    }
+    probability(
+        "observation.travel_card.border_overlap",
+        o.travel_card.border_overlap,
+    )?;
+    if crate::evidence::Level::parse(&o.travel_card.border_region_level).is_none() {
+        return Err(fail(
+            "observation.travel_card.border_region_level",
+            format!("unknown risk level {:?}", o.travel_card.border_region_level),
+            "use low, medium or high",
+        ));
+    }
+    for (i, &r) in o.registry.recall.iter().enumerate() {
+        probability(&format!("observation.registry.recall[{i}]"), r)?;
+    }
+    probability("observation.registry.id_mismatch", o.registry.id_mismatch)?;
+    probability(
+        "observation.registry.stale_probability",
+        o.registry.stale_probability,
+    )?;
+    probability("observation.checkin.compliance", o.checkin.compliance)?;
+    probability("observation.checkin.honesty", o.checkin.honesty)?;
+    probability("observation.checkin.clinic_visit", o.checkin.clinic_visit)?;
+    let t = &o.temperature;
+    probability(
+        "observation.temperature.scan_probability",
+        t.scan_probability,
+    )?;
+    probability(
+        "observation.temperature.fever_share_covid",
+        t.fever_share_covid,
+    )?;
+    probability("observation.temperature.fever_share_ili", t.fever_share_ili)?;
+    for (name, v) in [
+        ("error_sd_c", t.error_sd_c),
+        ("normal_sd_c", t.normal_sd_c),
+        ("fever_sd_c", t.fever_sd_c),
+    ] {
+        non_negative(&format!("observation.temperature.{name}"), v)?;
+    }
+    for (name, v) in [
+        ("threshold_c", t.threshold_c),
+        ("normal_mean_c", t.normal_mean_c),
+        ("fever_mean_c", t.fever_mean_c),
+    ] {
+        if !(30.0..=45.0).contains(&v) {
+            return Err(fail(
+                &format!("observation.temperature.{name}"),
+                format!("{v} C is not a body temperature"),
+                "give degrees Celsius, e.g. 37.3",
+            ));
+        }
+    }
+    let s = &o.testing;
+    probability("observation.testing.sensitivity", s.sensitivity)?;
+    probability("observation.testing.specificity", s.specificity)?;
+    let r = &o.risk_areas;
+    at_least(
+        "observation.risk_areas.compound_radius_m",
+        r.compound_radius_m,
+        1.0,
+    )?;
+    at_least(
+        "observation.risk_areas.compound_medium_cases",
+        r.compound_medium_cases as f64,
+        1.0,
+    )?;
+    if r.compound_high_cases < r.compound_medium_cases
+        || r.district_high_cases < r.district_medium_cases
+        || r.city_high_cases < r.city_medium_cases
+    {
+        return Err(fail(
+            "observation.risk_areas",
+            "a high threshold is below its medium threshold",
+            "make every *_high_cases at least its *_medium_cases",
+        ));
+    }
+    Ok(())
 }

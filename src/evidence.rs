@@ -1,0 +1,157 @@
+//! What the backend knows about one person: a compact record of the latest
+//! day each kind of evidence was recorded. Rules read it; the observation
+//! phases write it, touching only the people whose evidence changes.
+
+/// "Never" in day fields.
+pub const NEVER: u16 = u16::MAX;
+
+/// Risk level of an area or region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Level {
+    Low = 0,
+    Medium = 1,
+    High = 2,
+}
+
+impl Level {
+    pub const ALL: [Level; 3] = [Level::Low, Level::Medium, Level::High];
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "low" => Some(Level::Low),
+            "medium" => Some(Level::Medium),
+            "high" => Some(Level::High),
+            _ => None,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Low => "low",
+            Level::Medium => "medium",
+            Level::High => "high",
+        }
+    }
+}
+
+/// Where a location record came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum LocationSource {
+    Cell = 0,
+    Gps = 1,
+    Wifi = 2,
+}
+
+impl LocationSource {
+    pub const ALL: [LocationSource; 3] = [
+        LocationSource::Cell,
+        LocationSource::Gps,
+        LocationSource::Wifi,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            LocationSource::Cell => "cell",
+            LocationSource::Gps => "gps",
+            LocationSource::Wifi => "wifi",
+        }
+    }
+}
+
+/// Registry status bits.
+pub mod registry {
+    pub const CONFIRMED: u8 = 1;
+    pub const SUSPECTED: u8 = 2;
+    pub const ASYMPTOMATIC: u8 = 4;
+    /// Under isolation or quarantine.
+    pub const ISOLATED: u8 = 8;
+}
+
+/// Kinds of index case a contact was traced from.
+pub mod index {
+    pub const CONFIRMED: u8 = 1;
+    pub const ASYMPTOMATIC: u8 = 2;
+    pub const SUSPECTED: u8 = 4;
+}
+
+/// One person's evidence. Days are simulation days; `NEVER` when absent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Evidence {
+    /// Registry status bits (`registry::*`) while listed.
+    pub registry: u8,
+    /// Day the current listing began.
+    pub registry_since: u16,
+    /// First day no longer listed (a stale entry lasts longer than the truth).
+    pub registry_until: u16,
+    /// Day the person last left the case registry.
+    pub released_day: u16,
+    /// Day listed as a close contact, and the kinds of index case (`index::*`).
+    pub contact_day: u16,
+    pub contact_index: u8,
+    pub secondary_day: u16,
+    /// Latest day an observed location fell in a risk area, by [level][source].
+    pub risk_visit: [[u16; 3]; 3],
+    /// Latest day listed as a spatiotemporal companion of a case.
+    pub colocated_day: u16,
+    pub symptom_report_day: u16,
+    pub clinic_day: u16,
+    pub fever_day: u16,
+    /// Latest day the travel card listed a region of each level.
+    pub travel_card: [u16; 3],
+    /// Latest test result day, and latest negative / positive result days.
+    pub test_day: u16,
+    pub negative_day: u16,
+    pub positive_day: u16,
+    /// Day the person's pool tested positive (until a single-tube result).
+    pub pool_positive_day: u16,
+}
+
+impl Default for Evidence {
+    fn default() -> Self {
+        Self {
+            registry: 0,
+            registry_since: NEVER,
+            registry_until: NEVER,
+            released_day: NEVER,
+            contact_day: NEVER,
+            contact_index: 0,
+            secondary_day: NEVER,
+            risk_visit: [[NEVER; 3]; 3],
+            colocated_day: NEVER,
+            symptom_report_day: NEVER,
+            clinic_day: NEVER,
+            fever_day: NEVER,
+            travel_card: [NEVER; 3],
+            test_day: NEVER,
+            negative_day: NEVER,
+            positive_day: NEVER,
+            pool_positive_day: NEVER,
+        }
+    }
+}
+
+/// Raises `slot` to `day` (evidence days only move forward).
+#[inline]
+pub fn record(slot: &mut u16, day: u32) {
+    let d = day.min(NEVER as u32 - 1) as u16;
+    if *slot == NEVER || *slot < d {
+        *slot = d;
+    }
+}
+
+/// True when `day` is recorded and lies in the last `within` days up to `today`.
+#[inline]
+pub fn within(day: u16, today: u32, within: u32) -> bool {
+    day != NEVER && (day as u32) <= today && today - (day as u32) < within
+}
+
+/// Facts about a person that rules may read besides recorded evidence:
+/// derived on the fly from the city and today's risk map.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Context {
+    /// Risk level of the home compound's area today, if any.
+    pub home_risk: Option<Level>,
+    /// Highest district risk level of the home or site district in the window, with the day it last held.
+    pub district_risk: [u16; 3],
+    /// Consecutive daily check-ins missed up to yesterday (app users).
+    pub missed_checkins: u16,
+}
