@@ -32,12 +32,33 @@ struct Cli {
 enum Command {
     /// Run one scenario and write a run directory (summary.json, daily.csv, run.json, scenario.toml).
     Run(RunArgs),
+    /// List, show or check rule sets.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
     /// Check a scenario file (and any --set overrides) without running it.
     Validate {
         /// Scenario file (TOML, or JSON with a .json extension).
         file: PathBuf,
         #[command(flatten)]
         overrides: Overrides,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RulesCommand {
+    /// The built-in rule sets, one line each.
+    List,
+    /// A rule set in plain words: its source, rules, colours and transitions.
+    Show {
+        /// A built-in name (see `hcsim rules list`) or a rule file.
+        rules: String,
+    },
+    /// Check a rule file without running it.
+    Check {
+        /// Rule file (TOML).
+        file: PathBuf,
     },
 }
 
@@ -67,6 +88,9 @@ struct RunArgs {
     /// Total agents: scales residents, travelers and initial infections in proportion.
     #[arg(long)]
     agents: Option<u64>,
+    /// Rule set assigning the codes (overrides `policy.rules`): a built-in name, a rule file, base+overlay, or none.
+    #[arg(long, value_name = "NAME|FILE")]
+    rules: Option<String>,
     #[command(flatten)]
     overrides: Overrides,
     /// Replace the run directory if it exists.
@@ -89,6 +113,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Validate { file, overrides } => validate(&file, &overrides.set),
+        Command::Rules { command } => rules(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -134,6 +159,22 @@ fn resolve(args: &RunArgs) -> Result<Scenario, InputError> {
     }
     if let Some(days) = args.days {
         set.push(format!("days={days}"));
+    }
+    if let Some(rules) = &args.rules {
+        // A rule file named on the command line is relative to the current
+        // directory, not to the scenario file.
+        let parts: Vec<String> = rules
+            .split('+')
+            .map(|part| {
+                let p = Path::new(part.trim());
+                if p.is_file() {
+                    std::path::absolute(p).map_or(part.to_string(), |a| a.display().to_string())
+                } else {
+                    part.trim().to_string()
+                }
+            })
+            .collect();
+        set.push(format!("policy.rules={:?}", parts.join("+")));
     }
     let scenario = load(&source, &set)?;
     match args.agents {
@@ -302,4 +343,121 @@ fn peak_rss_bytes() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+fn rules(command: RulesCommand) -> anyhow::Result<()> {
+    use crate::rules::{RuleSet, builtin};
+    match command {
+        RulesCommand::List => {
+            for (name, text) in builtin::BUILTIN {
+                let set = RuleSet::parse(name, text)?;
+                let first = set.description.split(": ").next().unwrap_or("");
+                println!("{name:<22} {first}");
+            }
+            println!(
+                "\nUse one with `hcsim run --rules NAME`, combine a base and an overlay with `--rules base+overlay`; `hcsim rules show NAME` explains one."
+            );
+        }
+        RulesCommand::Show { rules } => {
+            let set = RuleSet::load(&rules, Path::new("."))?;
+            print!("{}", describe(&set));
+        }
+        RulesCommand::Check { file } => {
+            let set = RuleSet::load(&file.display().to_string(), Path::new("."))?;
+            println!(
+                "{}: ok ({}, {} rules)",
+                file.display(),
+                set.name,
+                set.rules.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A rule set in plain words.
+pub fn describe(set: &crate::rules::RuleSet) -> String {
+    use crate::rules::{Progress, Transition};
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}{}\n",
+        set.name,
+        if set.overlay { " (overlay)" } else { "" }
+    );
+    let _ = writeln!(out, "{}\n", set.description);
+    let _ = writeln!(out, "Source: {}", set.source);
+    let _ = writeln!(
+        out,
+        "Evidence window: {} days unless a rule says otherwise\n",
+        set.window_days
+    );
+    let _ = writeln!(out, "Rules, strictest colour wins:");
+    for r in &set.rules {
+        let what = if r.popup {
+            "pop-up".to_string()
+        } else {
+            r.colour.name().to_string()
+        };
+        let hold = if r.hold {
+            ", held while it applies"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "  {:<20} {what}{hold}\n    when {}", r.id, r.when);
+        if !r.note.is_empty() {
+            let _ = writeln!(out, "    {}", r.note);
+        }
+    }
+    let step = |t: &Option<Transition>| -> String {
+        match t {
+            None => "stays until no rule applies".into(),
+            Some(t) => {
+                let how = match t.how {
+                    Progress::Checkins(n) => format!("after {n} consecutive daily check-ins"),
+                    Progress::Days(n) => format!("after {n} days"),
+                    Progress::NegativeTests { n, gap_days } => format!(
+                        "after {n} negative test result(s){}",
+                        if gap_days > 0 {
+                            format!(" at least {gap_days} day(s) apart")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    Progress::Release => "on release from the registry".into(),
+                };
+                format!("{how} -> {}", t.to.name())
+            }
+        }
+    };
+    let _ = writeln!(out, "\nTransitions:");
+    let _ = writeln!(out, "  red:    {}", step(&set.red));
+    let _ = writeln!(out, "  yellow: {}", step(&set.yellow));
+    if set.popup.is_some() {
+        let _ = writeln!(
+            out,
+            "  pop-up: {}",
+            step(&set.popup).replace(" -> green", " -> cleared")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  a missed check-in {} the count",
+        if set.missed_checkin_resets {
+            "resets"
+        } else {
+            "pauses"
+        }
+    );
+    if let Some(s) = set.screening {
+        let _ = writeln!(
+            out,
+            "\nMandated screening: every {} days, pools of {}, {:.0} % take part",
+            s.interval_days,
+            s.pool_size,
+            100.0 * s.participation
+        );
+    }
+    out
 }

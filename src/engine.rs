@@ -17,7 +17,7 @@ use crate::evidence::{Context, Level, NEVER as NO_DAY};
 use crate::mobility::{Confinement, Schedules};
 use crate::observe::{Needs, Observer, Truth};
 use crate::rng::{Purpose, StreamKey};
-use crate::rules::code::{Code, step as code_step};
+use crate::rules::code::{Code, NO_RULE, step as code_step};
 use crate::rules::{Colour, Pred, RuleSet, visit_preds};
 use crate::scenario::Scenario;
 use crate::scenario::dist::DaySampler;
@@ -102,6 +102,10 @@ pub struct Simulation<'a> {
     origin_levels: Vec<Level>,
     /// Longest run of missed check-ins any rule asks about.
     missed_cap: u32,
+    /// Index of each rule set's first rule in `rule_days` (one more entry: the total).
+    rule_offset: Vec<usize>,
+    /// Yellow and red agent-days by the rule that set the displayed colour.
+    pub rule_days: Vec<[u64; 2]>,
 }
 
 impl<'a> Simulation<'a> {
@@ -140,6 +144,13 @@ impl<'a> Simulation<'a> {
             !policy.is_empty(),
         );
         let sets = policy.len().max(1);
+        let rule_offset: Vec<usize> = std::iter::once(0)
+            .chain(policy.iter().scan(0, |acc, s| {
+                *acc += s.rules.len();
+                Some(*acc)
+            }))
+            .collect();
+        let total_rules = *rule_offset.last().unwrap_or(&0);
         Self {
             policy,
             observer,
@@ -148,6 +159,8 @@ impl<'a> Simulation<'a> {
             site_district: city.site_pos.iter().map(|&p| city.district_of(p)).collect(),
             origin_levels: scenario.origins.iter().map(|o| o.risk_level).collect(),
             missed_cap,
+            rule_offset,
+            rule_days: vec![[0; 2]; total_rules],
             scenario,
             city,
             key,
@@ -435,12 +448,16 @@ impl<'a> Simulation<'a> {
         }
         let (city, obs, policy) = (self.city, &self.observer, &self.policy);
         let (site_district, missed_cap) = (&self.site_district, self.missed_cap);
-        let counts: Vec<[u64; 5]> = self
+        // Per chunk: green, yellow, red, pop-ups, colour changes, then
+        // yellow and red agent-days per rule (`rule_offset[set] + rule`).
+        let offsets = &self.rule_offset;
+        let width = 5 + 2 * offsets[sets];
+        let counts: Vec<Vec<u64>> = self
             .codes
             .par_chunks_mut(ASSIGN_CHUNK * sets)
             .enumerate()
             .map(|(chunk, codes)| {
-                let mut c = [0u64; 5];
+                let mut c = vec![0u64; width];
                 let first = (chunk * ASSIGN_CHUNK) as u32;
                 for (k, agent_codes) in codes.chunks_mut(sets).enumerate() {
                     let a = first + k as u32;
@@ -475,15 +492,22 @@ impl<'a> Simulation<'a> {
                     let mut colour = Colour::Green;
                     let mut before = Colour::Green;
                     let mut popup = false;
-                    for (set, code) in policy.iter().zip(agent_codes.iter_mut()) {
+                    let mut rule = None;
+                    for (s, (set, code)) in policy.iter().zip(agent_codes.iter_mut()).enumerate() {
                         before = before.max(code.colour());
                         code_step(set, code, e, &ctx, day, checked_in);
-                        colour = colour.max(code.colour());
+                        if code.colour() > colour {
+                            colour = code.colour();
+                            rule = (code.rule != NO_RULE).then(|| offsets[s] + code.rule as usize);
+                        }
                         popup |= code.popup;
                     }
                     c[colour as usize] += 1;
                     c[3] += popup as u64;
                     c[4] += (colour != before) as u64;
+                    if let Some(r) = rule {
+                        c[5 + 2 * r + colour as usize - 1] += 1;
+                    }
                 }
                 c
             })
@@ -494,6 +518,10 @@ impl<'a> Simulation<'a> {
             }
             rec.popups += c[3];
             rec.colour_changes += c[4];
+            for (total, v) in self.rule_days.iter_mut().zip(c[5..].chunks(2)) {
+                total[0] += v[0];
+                total[1] += v[1];
+            }
         }
     }
 

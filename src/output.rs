@@ -56,6 +56,9 @@ pub struct Summary {
     pub popup_person_days: u64,
     /// Changes of displayed colour, all agents and days.
     pub colour_changes: u64,
+    /// Yellow and red agent-days by the rule that set the colour (`set/rule`).
+    pub yellow_person_days_by_rule: std::collections::BTreeMap<String, u64>,
+    pub red_person_days_by_rule: std::collections::BTreeMap<String, u64>,
     /// What the backend saw and did.
     pub observation: ObserverStats,
     pub city: CityStats,
@@ -68,7 +71,21 @@ impl Summary {
         records: &[DayRecord],
         infectious_days: f64,
         observation: ObserverStats,
+        rule_days: &[[u64; 2]],
     ) -> Self {
+        let rule_names: Vec<String> = scenario
+            .policy
+            .iter()
+            .flat_map(|s| s.rules.iter().map(move |r| format!("{}/{}", s.name, r.id)))
+            .collect();
+        let by_rule = |k: usize| -> std::collections::BTreeMap<String, u64> {
+            rule_names
+                .iter()
+                .zip(rule_days)
+                .filter(|(_, d)| d[k] > 0)
+                .map(|(n, d)| (n.clone(), d[k]))
+                .collect()
+        };
         let f = &scenario.file;
         let stats = city.stats();
         let mut by_layer = std::collections::BTreeMap::new();
@@ -138,6 +155,8 @@ impl Summary {
             red_person_days: records.iter().map(|r| r.colours[2]).sum(),
             popup_person_days: records.iter().map(|r| r.popups).sum(),
             colour_changes: records.iter().map(|r| r.colour_changes).sum(),
+            yellow_person_days_by_rule: by_rule(0),
+            red_person_days_by_rule: by_rule(1),
             observation,
             city: stats,
         }

@@ -36,6 +36,7 @@ pub fn run_scenario(
         &records,
         infectious_days,
         sim.observer.stats.clone(),
+        &sim.rule_days,
     );
     RunOutput {
         records,

@@ -27,7 +27,7 @@ use crate::scenario::observe_file::ObservationFile;
 use crate::transmission::{Contacts, Layer, World};
 use models::{
     PlaceTowers, app_fix, cell_record, false_fever_probability, pcr_positive, place_position,
-    temperature_reading,
+    scan_records_fever,
 };
 use risk::RiskMap;
 
@@ -492,8 +492,8 @@ impl Observer {
                 } else {
                     temp.fever_share_ili
                 };
-            let scan_reading = temperature_reading(febrile, &temp, &mut rng);
-            let clinic_reading = temperature_reading(febrile, &temp, &mut rng);
+            let scan_fever = scan_records_fever(febrile, &temp, &mut rng);
+            let clinic_fever = scan_records_fever(febrile, &temp, &mut rng);
             let conf = t.conf(a);
             if self.checked_in(t.city, a, day) && (c.perfect || honest) {
                 record(&mut self.evidence[a as usize].symptom_report_day, day);
@@ -501,7 +501,7 @@ impl Observer {
             }
             if conf == Confinement::Free
                 && scanned
-                && scan_reading >= temp.threshold_c
+                && scan_fever
                 && out_today(t.schedules.plan(a, day, conf).visits())
             {
                 record(&mut self.evidence[a as usize].fever_day, day);
@@ -513,7 +513,7 @@ impl Observer {
             if to_clinic && conf != Confinement::Facility && !listed_case {
                 record(&mut self.evidence[a as usize].clinic_day, day);
                 self.stats.clinic_visits += 1;
-                if clinic_reading >= temp.threshold_c {
+                if clinic_fever {
                     record(&mut self.evidence[a as usize].fever_day, day);
                     let until = day + self.params.testing.result_delay_days + 1;
                     self.list(a, registry::SUSPECTED, day, until, false);

@@ -184,12 +184,14 @@ pub fn cell_record<R: rand::Rng + ?Sized>(
     (city.towers.pos[ids[rank] as usize], ids[rank])
 }
 
-/// Body temperature on a scan, and what the thermometer reads.
-pub fn temperature_reading<R: rand::Rng + ?Sized>(
+/// A temperature scan: whether it records fever (at or above the threshold,
+/// confirmed by a re-measurement when `recheck` is on). All three draws (body
+/// temperature, scan error, recheck error) are made every time.
+pub fn scan_records_fever<R: rand::Rng + ?Sized>(
     febrile: bool,
     t: &TemperatureFile,
     rng: &mut R,
-) -> f64 {
+) -> bool {
     let (mean, sd) = if febrile {
         (t.fever_mean_c, t.fever_sd_c)
     } else {
@@ -197,25 +199,65 @@ pub fn temperature_reading<R: rand::Rng + ?Sized>(
     };
     let body = Normal::new(mean, sd).expect("valid").sample(rng);
     let error = Normal::new(0.0, t.error_sd_c).expect("valid").sample(rng);
+    let recheck = Normal::new(0.0, t.recheck_error_sd_c)
+        .expect("valid")
+        .sample(rng);
     if t.perfect {
         // A perfect scan reports exactly whether the person has fever.
-        return if febrile {
-            t.threshold_c.max(body)
-        } else {
-            t.threshold_c.min(body) - 0.01
-        };
+        return febrile;
     }
-    body + error
+    body + error >= t.threshold_c && (!t.recheck || body + recheck >= t.threshold_c)
 }
 
-/// Probability that a scan of a person without fever reads at or above the threshold.
-pub fn false_fever_probability(t: &TemperatureFile) -> f64 {
-    if t.perfect {
-        return 0.0;
-    }
-    let sd = (t.normal_sd_c.powi(2) + t.error_sd_c.powi(2)).sqrt();
-    let z = (t.threshold_c - t.normal_mean_c) / sd;
+fn upper_tail(z: f64) -> f64 {
     0.5 * statrs::function::erf::erfc(z / std::f64::consts::SQRT_2)
+}
+
+/// Probability that a scan records fever: numerical integral over body
+/// temperature of P(scan high) x P(recheck high).
+pub fn fever_record_probability(febrile: bool, t: &TemperatureFile) -> f64 {
+    if t.perfect {
+        return if febrile { 1.0 } else { 0.0 };
+    }
+    let (mean, sd) = if febrile {
+        (t.fever_mean_c, t.fever_sd_c)
+    } else {
+        (t.normal_mean_c, t.normal_sd_c)
+    };
+    let tail = |b: f64, s: f64| {
+        if s > 0.0 {
+            upper_tail((t.threshold_c - b) / s)
+        } else {
+            (b >= t.threshold_c) as u8 as f64
+        }
+    };
+    let both = |b: f64| {
+        tail(b, t.error_sd_c)
+            * if t.recheck {
+                tail(b, t.recheck_error_sd_c)
+            } else {
+                1.0
+            }
+    };
+    if sd == 0.0 {
+        return both(mean);
+    }
+    let steps = 4000;
+    let (lo, hi) = (mean - 8.0 * sd, mean + 8.0 * sd);
+    let h = (hi - lo) / steps as f64;
+    let density = |b: f64| {
+        (-(b - mean).powi(2) / (2.0 * sd * sd)).exp() / (sd * (2.0 * std::f64::consts::PI).sqrt())
+    };
+    (0..steps)
+        .map(|i| lo + (i as f64 + 0.5) * h)
+        .map(|b| density(b) * both(b))
+        .sum::<f64>()
+        * h
+}
+
+/// Probability that a scan of a person without fever records fever.
+pub fn false_fever_probability(t: &TemperatureFile) -> f64 {
+    fever_record_probability(false, t)
 }
 
 /// A PCR result: positive with the sensitivity while infected (exposed,
@@ -435,49 +477,46 @@ mod tests {
     }
 
     #[test]
-    fn thermometer_false_alarms_match_the_normal_model() {
-        let t = TemperatureFile::default();
+    fn thermometer_records_match_the_normal_model() {
+        let n = 200_000;
         let mut r = rng(6);
-        let n = 50_000;
-        let alarms = (0..n)
-            .filter(|_| temperature_reading(false, &t, &mut r) >= t.threshold_c)
-            .count() as f64
-            / n as f64;
-        let p = false_fever_probability(&t);
+        // Without recheck the false-alarm rate is a normal tail of the summed variance.
+        let single = TemperatureFile {
+            recheck: false,
+            ..TemperatureFile::default()
+        };
+        let sd = (single.normal_sd_c.powi(2) + single.error_sd_c.powi(2)).sqrt();
         let reference = 1.0
-            - SNormal::new(
-                t.normal_mean_c,
-                (t.normal_sd_c.powi(2) + t.error_sd_c.powi(2)).sqrt(),
-            )
-            .unwrap()
-            .cdf(t.threshold_c);
-        assert!((p - reference).abs() < 1e-9);
+            - SNormal::new(single.normal_mean_c, sd)
+                .unwrap()
+                .cdf(single.threshold_c);
         assert!(
-            (alarms - p).abs() < 4.0 * (p * (1.0 - p) / n as f64).sqrt(),
-            "{alarms} vs {p}"
+            (false_fever_probability(&single) - reference).abs() < 1e-6,
+            "{} vs {reference}",
+            false_fever_probability(&single)
         );
-        let detected = (0..n)
-            .filter(|_| temperature_reading(true, &t, &mut r) >= t.threshold_c)
-            .count() as f64
-            / n as f64;
-        let sens = 1.0
-            - SNormal::new(
-                t.fever_mean_c,
-                (t.fever_sd_c.powi(2) + t.error_sd_c.powi(2)).sqrt(),
-            )
-            .unwrap()
-            .cdf(t.threshold_c);
-        assert!(
-            (detected - sens).abs() < 4.0 * (sens * (1.0 - sens) / n as f64).sqrt(),
-            "{detected} vs {sens}"
-        );
-        let perfect = TemperatureFile { perfect: true, ..t };
-        assert!(
-            (0..1000).all(|_| temperature_reading(false, &perfect, &mut r) < perfect.threshold_c)
-        );
-        assert!(
-            (0..1000).all(|_| temperature_reading(true, &perfect, &mut r) >= perfect.threshold_c)
-        );
+        for t in [single, TemperatureFile::default()] {
+            for febrile in [false, true] {
+                let p = fever_record_probability(febrile, &t);
+                let got = (0..n)
+                    .filter(|_| scan_records_fever(febrile, &t, &mut r))
+                    .count() as f64
+                    / n as f64;
+                assert!(
+                    (got - p).abs() < 4.0 * (p * (1.0 - p) / n as f64).sqrt() + 1e-6,
+                    "recheck {} febrile {febrile}: {got} vs {p}",
+                    t.recheck
+                );
+            }
+        }
+        // The recheck removes most false alarms.
+        assert!(false_fever_probability(&TemperatureFile::default()) < 0.3 * reference);
+        let perfect = TemperatureFile {
+            perfect: true,
+            ..TemperatureFile::default()
+        };
+        assert!((0..1000).all(|_| !scan_records_fever(false, &perfect, &mut r)));
+        assert!((0..1000).all(|_| scan_records_fever(true, &perfect, &mut r)));
     }
 
     #[test]

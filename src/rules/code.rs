@@ -3,8 +3,8 @@
 //! Semantics (documented in README, "Rule-set reference"):
 //! - A predicate that holds yields the day of the evidence that made it hold
 //!   (`and`: the latest of its parts; `or`: the latest true part). Predicates
-//!   about a current state (`not ...`, `lives_in_risk_area`, `missed_checkins`,
-//!   `no_test`) are *timeless*.
+//!   about a current state (`not ...`, `lives_in_risk_area`, `no_test`) are
+//!   *timeless*; `missed_checkins` dates from the last missed day.
 //! - A rule fires *anew* when its evidence is newer than the evidence that last
 //!   set a code of its colour, or when it is timeless. A new firing of a
 //!   stricter colour escalates the code; of the same colour it restarts the
@@ -157,7 +157,10 @@ fn eval_pred(p: &Pred, e: &Evidence, ctx: &Context, day: u32) -> Option<u16> {
         Pred::ArrivedFrom { level, within: w } => {
             latest_within(e.travel_card[level as usize..].iter().copied(), day, w)
         }
-        Pred::MissedCheckins { n } => (ctx.missed_checkins as u32 >= n).then_some(TIMELESS),
+        // The event is yesterday's missed check-in: each new miss is new evidence.
+        Pred::MissedCheckins { n } => {
+            (n > 0 && ctx.missed_checkins as u32 >= n && day > 0).then_some((day - 1) as u16)
+        }
         Pred::NoTest { within: w } => (!within(e.test_day, day, w)).then_some(TIMELESS),
         Pred::TestPositive { within: w } => on(e.positive_day, w),
         Pred::TestNegative { within: w } => on(e.negative_day, w),

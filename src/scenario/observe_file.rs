@@ -211,6 +211,11 @@ pub struct TemperatureFile {
     pub threshold_c: f64,
     /// Thermometer error, sd in Celsius (infrared specificity 80-86 %) [U].
     pub error_sd_c: f64,
+    /// A reading at or above the threshold is re-measured (clinical
+    /// thermometer) and recorded only if the second reading is high too.
+    pub recheck: bool,
+    /// Error of the re-measurement, sd in Celsius [U].
+    pub recheck_error_sd_c: f64,
     /// Body temperature without fever: mean and sd, Celsius.
     pub normal_mean_c: f64,
     pub normal_sd_c: f64,
@@ -230,6 +235,8 @@ impl Default for TemperatureFile {
             scan_probability: 0.5,
             threshold_c: 37.3,
             error_sd_c: 0.3,
+            recheck: true,
+            recheck_error_sd_c: 0.1,
             normal_mean_c: 36.6,
             normal_sd_c: 0.25,
             fever_mean_c: 38.2,
@@ -292,7 +299,7 @@ impl Default for RiskAreasFile {
     fn default() -> Self {
         Self {
             declaration_delay_days: 1,
-            compound_radius_m: 300.0,
+            compound_radius_m: 200.0,
             compound_medium_cases: 1,
             compound_high_cases: 3,
             district_medium_cases: 10,
