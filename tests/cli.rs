@@ -140,3 +140,121 @@ fn help_explains_the_commands() {
         assert!(text.contains(flag), "run --help lacks {flag}");
     }
 }
+
+#[test]
+fn every_builtin_rule_set_runs_and_colours_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut names: Vec<&str> = hcsim::rules::builtin::names();
+    names.push("zhejiang-2020+macau-2022");
+    for name in names {
+        let o = hcsim(
+            dir.path(),
+            &[
+                "run", "--agents", "20000", "--days", "20", "--rules", name, "--out", name,
+                "--quiet",
+            ],
+        );
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let daily = fs::read_to_string(dir.path().join(name).join("daily.csv")).unwrap();
+        let mut rows = daily.lines();
+        let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+        let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+        for row in rows {
+            let v: Vec<u64> = row.split(',').map(|x| x.parse().unwrap()).collect();
+            assert_eq!(
+                v[col("green")] + v[col("yellow")] + v[col("red")],
+                v[col("present")],
+                "{name}: colours cover everyone present"
+            );
+        }
+        let summary: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.path().join(name).join("summary.json")).unwrap())
+                .unwrap();
+        assert_eq!(summary["policy"], name);
+    }
+}
+
+#[test]
+fn a_user_rule_file_runs_and_its_errors_name_file_line_rule_and_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = "name = \"mine\"\ndescription = \"symptoms only\"\nsource = \"test\"\n\n[[rule]]\nid = \"sym\"\ncolour = \"yellow\"\nwhen = \"symptoms(within = 3)\"\n\n[transitions]\nyellow = { to = \"green\", after_days = 2 }\n";
+    fs::write(dir.path().join("mine.toml"), good).unwrap();
+    let o = hcsim(dir.path(), &["rules", "check", "mine.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = hcsim(
+        dir.path(),
+        &[
+            "run",
+            "--agents",
+            "5000",
+            "--days",
+            "10",
+            "--rules",
+            "mine.toml",
+            "--out",
+            "r",
+            "--quiet",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("r/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["policy"], "mine");
+    assert_eq!(summary["red_person_days"], 0, "the file has no red rule");
+
+    let bad = good.replace("symptoms(within = 3)", "symptons(within = 3)");
+    fs::write(dir.path().join("bad.toml"), bad).unwrap();
+    for args in [
+        &["rules", "check", "bad.toml"][..],
+        &[
+            "run", "--agents", "2000", "--days", "2", "--rules", "bad.toml", "--out", "b",
+            "--quiet",
+        ][..],
+    ] {
+        let o = hcsim(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(
+            err.contains("bad.toml:8")
+                && err.contains("rule `sym`")
+                && err.contains("unknown predicate `symptons`")
+                && err.contains("fix: use one of"),
+            "{err}"
+        );
+        assert!(!dir.path().join("b").exists());
+    }
+    let no_transition = good.replace(
+        "[transitions]\nyellow = { to = \"green\", after_days = 2 }\n",
+        "",
+    );
+    fs::write(dir.path().join("nt.toml"), no_transition).unwrap();
+    let o = hcsim(dir.path(), &["rules", "check", "nt.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("[transitions.yellow]"),
+        "{}",
+        stderr(&o)
+    );
+    let o = hcsim(dir.path(), &["run", "--rules", "no-such-rules", "--quiet"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("policy.rules") && stderr(&o).contains("zhejiang-2020"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn rules_list_and_show_explain_the_builtins() {
+    let o = hcsim(&root(), &["rules", "list"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    for name in hcsim::rules::builtin::names() {
+        assert!(text.contains(name), "list lacks {name}");
+    }
+    let o = hcsim(&root(), &["rules", "show", "zhejiang-2020"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("Source:") && text.contains("after 7 consecutive daily check-ins -> yellow"),
+        "{text}"
+    );
+}

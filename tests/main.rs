@@ -5,4 +5,6 @@ mod common;
 
 mod cli;
 mod epidemic;
+mod observation;
+mod rules;
 mod scenario_errors;

@@ -98,7 +98,8 @@ pub struct Needs {
 #[derive(Clone, Copy, Debug)]
 enum Pending {
     /// A single test: agent, positive.
-    Single(u32, bool),
+    /// A single test: agent, positive, infected when sampled.
+    Single(u32, bool, bool),
     /// A pooled screening sample: first agent, participants bit mask, positive.
     Pool(u32, u64, bool),
 }
@@ -300,7 +301,7 @@ impl Observer {
         let positive = pcr_positive(t.infected(agent), &self.params.testing, &mut rng);
         let due = day + self.params.testing.result_delay_days;
         if let Some(q) = self.results_due.get_mut(due as usize) {
-            q.push(Pending::Single(agent, positive));
+            q.push(Pending::Single(agent, positive, t.infected(agent)));
         }
         self.stats.tests += 1;
     }
@@ -375,7 +376,9 @@ impl Observer {
         let due = std::mem::take(&mut self.results_due[day as usize]);
         for p in due {
             match p {
-                Pending::Single(a, positive) => self.single_result(t, a, positive, day),
+                Pending::Single(a, positive, infected) => {
+                    self.single_result(t, a, positive, infected, day)
+                }
                 Pending::Pool(first, mask, positive) => {
                     for i in 0..64 {
                         if mask & (1 << i) == 0 {
@@ -397,7 +400,14 @@ impl Observer {
         }
     }
 
-    fn single_result(&mut self, t: &Truth, a: u32, positive: bool, day: u32) {
+    fn single_result(
+        &mut self,
+        t: &Truth,
+        a: u32,
+        positive: bool,
+        infected_at_sample: bool,
+        day: u32,
+    ) {
         let e = &mut self.evidence[a as usize];
         record(&mut e.test_day, day);
         // A single-tube result settles a positive pool.
@@ -412,10 +422,8 @@ impl Observer {
         }
         record(&mut e.positive_day, day);
         self.stats.positive_results += 1;
-        let infected = t.infected(a)
-            || t.infected_day[a as usize] != NEVER_INFECTED
-                && t.health[a as usize] == Health::Recovered as u8;
-        if !t.infected(a) {
+        let infected = infected_at_sample || t.infected(a);
+        if !infected_at_sample {
             self.stats.false_positive_results += 1;
         }
         if e.registry & (registry::CONFIRMED | registry::ASYMPTOMATIC) != 0 {
@@ -578,19 +586,31 @@ impl Observer {
             }
             let first = start.saturating_sub(r.tracing_lookback_days);
             let mut rng = self.key.stream(day, Purpose::Registry, c as u64);
+            // Every contact over the lookback, once per person, by the most
+            // recallable layer (lowest layer index: household first).
+            let mut met: Vec<(u32, Layer)> = Vec::new();
+            for d in first..=day {
+                t.world(d)
+                    .for_each_contact(c, |j, layer, _| met.push((j, layer)));
+            }
+            met.sort_unstable_by_key(|&(j, layer)| (j, layer as u8));
+            met.dedup_by_key(|x| x.0);
+            // Tracers find each contact with the layer's recall; the listing
+            // names the wrong person with the identity-mismatch probability.
             let mut listed = Vec::new();
             let mut true_contacts = Vec::new();
-            for d in first..=day {
-                t.world(d).for_each_contact(c, |j, layer, _| {
-                    if r.perfect || rng.random_bool(r.recall[layer as usize]) {
-                        true_contacts.push(j);
-                        if !r.perfect && rng.random_bool(r.id_mismatch) {
-                            listed.push((rng.random_range(0..n), true));
-                        } else {
-                            listed.push((j, false));
-                        }
-                    }
+            for (j, layer) in met {
+                let found = rng.random_bool(if r.perfect {
+                    1.0
+                } else {
+                    r.recall[layer as usize]
                 });
+                let wrong = rng.random_bool(if r.perfect { 0.0 } else { r.id_mismatch });
+                let stranger = rng.random_range(0..n);
+                if found {
+                    true_contacts.push(j);
+                    listed.push(if wrong { (stranger, true) } else { (j, false) });
+                }
             }
             listed.sort_unstable();
             listed.dedup_by_key(|x| x.0);
@@ -745,7 +765,7 @@ impl Observer {
             return;
         };
         let day = t.day;
-        if day == 0 || day % s.interval_days != 0 {
+        if day == 0 || !day.is_multiple_of(s.interval_days) {
             return;
         }
         let k = s.pool_size.min(64);

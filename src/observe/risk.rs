@@ -160,9 +160,7 @@ impl RiskMap {
             // A city-level area raises every district to its level.
             let level = own.max(city_level.filter(|&l| l > Level::Low));
             if let Some(level) = level {
-                for l in 0..=level as usize {
-                    last[l] = day as u16;
-                }
+                last[..=level as usize].fill(day as u16);
             }
         }
     }

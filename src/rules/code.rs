@@ -272,25 +272,25 @@ pub fn step(
         if ev != TIMELESS {
             code.popup_consumed = ev;
         }
-    } else if code.popup {
-        if let Some(t) = set.popup {
-            let (done, progress, last) = advance(
-                t,
-                code.popup_progress,
-                code.popup_last_step,
-                code.popup_since,
-                e,
-                day,
-                checked_in,
-                set.missed_checkin_resets,
-            );
-            code.popup_progress = progress;
-            code.popup_last_step = last;
-            if done {
-                code.popup = false;
-                code.popup_progress = 0;
-                code.popup_last_step = NEVER;
-            }
+    } else if code.popup
+        && let Some(t) = set.popup
+    {
+        let (done, progress, last) = advance(
+            t,
+            code.popup_progress,
+            code.popup_last_step,
+            code.popup_since,
+            e,
+            day,
+            checked_in,
+            set.missed_checkin_resets,
+        );
+        code.popup_progress = progress;
+        code.popup_last_step = last;
+        if done {
+            code.popup = false;
+            code.popup_progress = 0;
+            code.popup_last_step = NEVER;
         }
     }
     let to = code.colour();

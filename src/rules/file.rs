@@ -81,7 +81,7 @@ fn default_colour() -> String {
     "green".into()
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionsFile {
     pub red: Option<TransitionFile>,
@@ -95,6 +95,17 @@ pub struct TransitionsFile {
 
 fn default_missed() -> String {
     "reset".into()
+}
+
+impl Default for TransitionsFile {
+    fn default() -> Self {
+        Self {
+            red: None,
+            yellow: None,
+            popup: None,
+            missed_checkin: default_missed(),
+        }
+    }
 }
 
 /// How a colour moves down. Exactly one of the conditions is given.

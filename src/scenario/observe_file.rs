@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Noisy data sources.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ObservationFile {
     pub gps: GpsFile,
@@ -17,22 +17,6 @@ pub struct ObservationFile {
     pub temperature: TemperatureFile,
     pub testing: TestingFile,
     pub risk_areas: RiskAreasFile,
-}
-
-impl Default for ObservationFile {
-    fn default() -> Self {
-        Self {
-            gps: GpsFile::default(),
-            wifi: WifiFile::default(),
-            cell: CellFile::default(),
-            travel_card: TravelCardFile::default(),
-            registry: RegistryFile::default(),
-            checkin: CheckinFile::default(),
-            temperature: TemperatureFile::default(),
-            testing: TestingFile::default(),
-            risk_areas: RiskAreasFile::default(),
-        }
-    }
 }
 
 /// App GPS: a fix per visit when the app is open; horizontal error is 2-D
