@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::city::{City, NONE, flag};
 use crate::epidemic::{Health, NaturalHistory};
-use crate::evidence::{Context, Level, NEVER as NO_DAY};
+use crate::evidence::{Context, Evidence, Level, NEVER as NO_DAY};
 use crate::mobility::{Confinement, Schedules};
 use crate::observe::{Needs, Observer, Truth};
 use crate::rng::{Purpose, StreamKey};
@@ -31,6 +31,15 @@ const ASSIGN_CHUNK: usize = 4096;
 const ILI_BATCH: u32 = 4096;
 /// Marks "never infected" in `infected_day`.
 pub const NEVER: i16 = i16::MIN;
+
+/// Which parts of a person's `Context` some rule of the policy reads.
+#[derive(Clone, Copy, Debug, Default)]
+struct ContextUse {
+    home_risk: bool,
+    district_risk: bool,
+    /// Longest run of missed check-ins a rule asks about (0: none).
+    missed_cap: u32,
+}
 
 /// What happened on one day.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -100,8 +109,8 @@ pub struct Simulation<'a> {
     ili_agents: Vec<u32>,
     site_district: Vec<u16>,
     origin_levels: Vec<Level>,
-    /// Longest run of missed check-ins any rule asks about.
-    missed_cap: u32,
+    /// Which parts of the per-person context the policy reads.
+    ctx_use: ContextUse,
     /// Index of each rule set's first rule in `rule_days` (one more entry: the total).
     rule_offset: Vec<usize>,
     /// Yellow and red agent-days by the rule that set the displayed colour.
@@ -117,14 +126,19 @@ impl<'a> Simulation<'a> {
         let weekly = f.ili.weekly_incidence;
         let key = StreamKey::new(f.seed, f.replicate);
         let mut needs = Needs::default();
-        let mut missed_cap = 0;
+        let mut ctx_use = ContextUse::default();
         for set in &policy {
             needs.colocation = needs.colocation.or(set.colocation);
             needs.screening = needs.screening.or(set.screening);
             for rule in &set.rules {
                 visit_preds(&rule.cond, &mut |p| {
-                    if let Pred::MissedCheckins { n } = p {
-                        missed_cap = missed_cap.max(*n);
+                    match p {
+                        Pred::MissedCheckins { n } => {
+                            ctx_use.missed_cap = ctx_use.missed_cap.max(*n)
+                        }
+                        Pred::LivesInRiskArea { .. } => ctx_use.home_risk = true,
+                        Pred::DistrictRisk { .. } => ctx_use.district_risk = true,
+                        _ => {}
                     }
                     if let Pred::VisitedRiskArea { sources, .. } = p {
                         for (need, &s) in needs.risk_sources.iter_mut().zip(sources) {
@@ -158,7 +172,7 @@ impl<'a> Simulation<'a> {
             ili_agents: Vec::new(),
             site_district: city.site_pos.iter().map(|&p| city.district_of(p)).collect(),
             origin_levels: scenario.origins.iter().map(|o| o.risk_level).collect(),
-            missed_cap,
+            ctx_use,
             rule_offset,
             rule_days: vec![[0; 2]; total_rules],
             scenario,
@@ -447,7 +461,22 @@ impl<'a> Simulation<'a> {
             return;
         }
         let (city, obs, policy) = (self.city, &self.observer, &self.policy);
-        let (site_district, missed_cap) = (&self.site_district, self.missed_cap);
+        let (site_district, ctx_use) = (&self.site_district, self.ctx_use);
+        // Whether a person with no evidence and a green code stays green today.
+        let quiet_is_green = [true, false].into_iter().all(|checked_in| {
+            policy.iter().all(|set| {
+                let mut code = Code::default();
+                code_step(
+                    set,
+                    &mut code,
+                    &Evidence::default(),
+                    &Context::default(),
+                    day,
+                    checked_in,
+                );
+                code == Code::default()
+            })
+        });
         // Per chunk: green, yellow, red, pop-ups, colour changes, then
         // yellow and red agent-days per rule (`rule_offset[set] + rule`).
         let offsets = &self.rule_offset;
@@ -467,27 +496,37 @@ impl<'a> Simulation<'a> {
                     }
                     let e = &obs.evidence[i];
                     let compound = city.household_compound[city.agents.household[i] as usize];
-                    let mut district_risk = obs.risk.district_level_day
-                        [city.compounds[compound as usize].district as usize];
-                    let site = city.agents.site[i];
-                    if site != NONE {
-                        let work =
-                            obs.risk.district_level_day[site_district[site as usize] as usize];
-                        for (d, w) in district_risk.iter_mut().zip(work) {
-                            if *d == NO_DAY || (w != NO_DAY && w > *d) {
-                                *d = w;
+                    let mut ctx = Context::default();
+                    if ctx_use.home_risk {
+                        ctx.home_risk = obs.risk.home_level(compound);
+                    }
+                    if ctx_use.district_risk {
+                        ctx.district_risk = obs.risk.district_level_day
+                            [city.compounds[compound as usize].district as usize];
+                        let site = city.agents.site[i];
+                        if site != NONE {
+                            let work =
+                                obs.risk.district_level_day[site_district[site as usize] as usize];
+                            for (d, w) in ctx.district_risk.iter_mut().zip(work) {
+                                if *d == NO_DAY || (w != NO_DAY && w > *d) {
+                                    *d = w;
+                                }
                             }
                         }
                     }
-                    let ctx = Context {
-                        home_risk: obs.risk.home_level(compound),
-                        district_risk,
-                        missed_checkins: if missed_cap > 0 {
-                            obs.missed_checkins(city, a, day, missed_cap)
-                        } else {
-                            0
-                        },
-                    };
+                    if ctx_use.missed_cap > 0 {
+                        ctx.missed_checkins = obs.missed_checkins(city, a, day, ctx_use.missed_cap);
+                    }
+                    // Fast path: nothing known about this person, nothing
+                    // pending, and the policy leaves such a person green.
+                    if quiet_is_green
+                        && *e == Evidence::default()
+                        && ctx == Context::default()
+                        && agent_codes.iter().all(|c| *c == Code::default())
+                    {
+                        c[0] += 1;
+                        continue;
+                    }
                     let checked_in = obs.checked_in(city, a, day);
                     let mut colour = Colour::Green;
                     let mut before = Colour::Green;

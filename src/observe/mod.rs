@@ -218,8 +218,8 @@ impl Observer {
         n
     }
 
-    /// Location records of an agent's visits on a day, recomputed from its
-    /// observation stream (the same every time).
+    /// Location records of an agent's visits on a day, recomputed from the
+    /// observation streams (the same every time).
     pub fn records(
         &self,
         truth: &Truth,
@@ -228,35 +228,52 @@ impl Observer {
     ) -> ([VisitRecords; MAX_VISITS], usize) {
         let mut out = [VisitRecords::default(); MAX_VISITS];
         let plan = truth.schedules.plan(agent, day, truth.conf(agent));
-        let fl = truth.city.agents.flags[agent as usize];
-        let mut rng = self.key.stream(day, Purpose::Observe, agent as u64);
-        let mut n = 0;
-        for v in plan.visits() {
+        for (k, v) in plan.visits().iter().enumerate() {
             let (pos, zone, env) = place_position(truth.city, v.place);
-            let app = app_fix(
-                pos,
-                zone,
-                env,
-                &self.params.gps,
-                &self.params.wifi,
-                &mut rng,
-            );
-            let (cell, _) = cell_record(
-                truth.city,
-                pos,
-                self.towers.of(truth.city, v.place, pos),
-                &self.params.cell,
-                &mut rng,
-            );
-            out[n] = VisitRecords {
-                start: v.start,
-                end: v.end,
-                app: app.filter(|_| fl & flag::APP != 0),
-                cell: (fl & flag::PHONE != 0).then_some(cell),
-            };
-            n += 1;
+            out[k] = self.visit_records(truth, agent, day, k, v, pos, zone, env);
         }
-        (out, n)
+        (out, plan.visits().len())
+    }
+
+    /// The records of one visit, from a stream of its own (agent, day, visit
+    /// index), so a phase can compute the records of the visits it needs only.
+    #[allow(clippy::too_many_arguments)]
+    fn visit_records(
+        &self,
+        truth: &Truth,
+        agent: u32,
+        day: u32,
+        k: usize,
+        v: &crate::mobility::Visit,
+        pos: Point,
+        zone: crate::city::Zone,
+        env: models::Environment,
+    ) -> VisitRecords {
+        let fl = truth.city.agents.flags[agent as usize];
+        let mut rng = self
+            .key
+            .stream(day, Purpose::Observe, ((agent as u64) << 4) | k as u64);
+        let app = app_fix(
+            pos,
+            zone,
+            env,
+            &self.params.gps,
+            &self.params.wifi,
+            &mut rng,
+        );
+        let (cell, _) = cell_record(
+            truth.city,
+            pos,
+            self.towers.of(truth.city, v.place, pos),
+            &self.params.cell,
+            &mut rng,
+        );
+        VisitRecords {
+            start: v.start,
+            end: v.end,
+            app: app.filter(|_| fl & flag::APP != 0),
+            cell: (fl & flag::PHONE != 0).then_some(cell),
+        }
     }
 
     /// How far an app record can lie from the place it was taken at: five
@@ -706,43 +723,94 @@ impl Observer {
     }
 
     fn scan_areas(&mut self, t: &Truth) {
-        if !self.needs.risk_sources.iter().any(|&b| b) {
+        if !self.needs.risk_sources.iter().any(|&b| b) || self.risk.areas.is_empty() {
             return;
         }
-        for i in 0..self.risk.areas.len() {
-            self.scan_area(t, i, t.day..t.day + 1);
-        }
+        let all: Vec<usize> = (0..self.risk.areas.len()).collect();
+        self.scan(t, &all, t.day..t.day + 1);
     }
 
-    /// Records of the area's candidates on `days` that fall in it.
     fn scan_area(&mut self, t: &Truth, i: usize, days: std::ops::Range<u32>) {
+        self.scan(t, &[i], days);
+    }
+
+    /// Records on `days` of the candidates of `areas` that fall in them. Each
+    /// candidate's day plan is computed once for all areas, and a visit's
+    /// records only when the place is within app reach of an area or one of
+    /// its serving towers lies in an area's periphery.
+    fn scan(&mut self, t: &Truth, areas: &[usize], days: std::ops::Range<u32>) {
         use rayon::prelude::*;
-        let area = &self.risk.areas[i];
-        let this = &*self;
+        let city = t.city;
+        let n = city.agents.len();
+        let mut members = vec![0u64; n.div_ceil(64)];
+        for &i in areas {
+            for &a in &self.risk.areas[i].candidates {
+                members[a as usize / 64] |= 1 << (a % 64);
+            }
+        }
+        let candidates: Vec<u32> = members
+            .iter()
+            .enumerate()
+            .flat_map(|(w, &bits)| {
+                (0..64)
+                    .filter(move |b| bits & (1 << b) != 0)
+                    .map(move |b| (w * 64 + b) as u32)
+            })
+            .collect();
+        let grid = AreaGrid::new(city, &self.risk.areas, areas, self.app_reach());
         let sources = self.needs.risk_sources;
-        let hits: Vec<Vec<(u32, Level, LocationSource, u32)>> = area
-            .candidates
+        let (app_on, cell_on) = (
+            sources[1] || sources[2],
+            sources[LocationSource::Cell as usize],
+        );
+        let this = &*self;
+        let hits: Vec<Vec<(u32, Level, LocationSource, u32)>> = candidates
             .par_chunks(1024)
             .map(|chunk| {
                 let mut out = Vec::new();
+                let mut near = Vec::new();
                 for &a in chunk {
                     for d in days.clone() {
-                        if t.city.agents.arrival_day[a as usize] as u32 > d {
+                        if city.agents.arrival_day[a as usize] as u32 > d {
                             continue;
                         }
-                        let (recs, n) = this.records(t, a, d);
-                        for r in &recs[..n] {
-                            if let Some((p, src)) = r.app
-                                && sources[src as usize]
-                                && let Some(l) = area.level_at(p)
-                            {
-                                out.push((a, l, src, d));
+                        let plan = t.schedules.plan(a, d, t.conf(a));
+                        for (k, v) in plan.visits().iter().enumerate() {
+                            let (pos, zone, env) = place_position(city, v.place);
+                            near.clear();
+                            if app_on {
+                                grid.near(pos, &mut near);
                             }
-                            if let Some(p) = r.cell
-                                && sources[LocationSource::Cell as usize]
-                                && let Some(l) = area.level_at(p)
-                            {
-                                out.push((a, l, LocationSource::Cell, d));
+                            if cell_on {
+                                for tw in this
+                                    .towers
+                                    .of(city, v.place, pos)
+                                    .into_iter()
+                                    .filter(|&tw| tw != u32::MAX)
+                                {
+                                    grid.near(city.towers.pos[tw as usize], &mut near);
+                                }
+                            }
+                            if near.is_empty() {
+                                continue;
+                            }
+                            near.sort_unstable();
+                            near.dedup();
+                            let r = this.visit_records(t, a, d, k, v, pos, zone, env);
+                            for &i in &near {
+                                let area = &this.risk.areas[i];
+                                if let Some((p, src)) = r.app
+                                    && sources[src as usize]
+                                    && let Some(l) = area.level_at(p)
+                                {
+                                    out.push((a, l, src, d));
+                                }
+                                if let Some(p) = r.cell
+                                    && cell_on
+                                    && let Some(l) = area.level_at(p)
+                                {
+                                    out.push((a, l, LocationSource::Cell, d));
+                                }
                             }
                         }
                     }
@@ -904,5 +972,59 @@ impl Observer {
             record(&mut self.evidence[j as usize].colocated_day, day);
             self.stats.companions_listed += 1;
         }
+    }
+}
+
+/// Risk areas by 1 km grid cell, for "which areas can a record at this point fall in".
+struct AreaGrid {
+    side: usize,
+    half: f32,
+    cells: Vec<Vec<usize>>,
+}
+
+impl AreaGrid {
+    const CELL_M: f32 = 1000.0;
+
+    /// Indexes `areas`, each over the cells its periphery plus `reach` touches.
+    fn new(city: &City, all: &[risk::RiskArea], areas: &[usize], reach: f32) -> Self {
+        let half = city.rings.outer_m[2] + 20_000.0;
+        let side = (2.0 * half / Self::CELL_M).ceil() as usize;
+        let mut cells = vec![Vec::new(); side * side];
+        for &i in areas {
+            let a = &all[i];
+            let r = 2.0 * a.radius + reach;
+            let (x0, y0) = Self::xy(
+                half,
+                side,
+                Point {
+                    x: a.centre.x - r,
+                    y: a.centre.y - r,
+                },
+            );
+            let (x1, y1) = Self::xy(
+                half,
+                side,
+                Point {
+                    x: a.centre.x + r,
+                    y: a.centre.y + r,
+                },
+            );
+            for y in y0..=y1 {
+                for x in x0..=x1 {
+                    cells[y * side + x].push(i);
+                }
+            }
+        }
+        Self { side, half, cells }
+    }
+
+    fn xy(half: f32, side: usize, p: Point) -> (usize, usize) {
+        let f = |v: f32| (((v + half) / Self::CELL_M).floor().max(0.0) as usize).min(side - 1);
+        (f(p.x), f(p.y))
+    }
+
+    fn near(&self, p: Point, out: &mut Vec<usize>) {
+        let (x, y) = Self::xy(self.half, self.side, p);
+        out.extend_from_slice(&self.cells[y * self.side + x]);
     }
 }
