@@ -11,35 +11,24 @@
 use rand::RngExt;
 use rayon::prelude::*;
 
-use crate::city::{City, NONE, flag};
+use crate::assign::{Codes, DayCodes};
+use crate::city::{City, flag};
 use crate::epidemic::{Health, NaturalHistory};
-use crate::evidence::{Context, Evidence, Level, NEVER as NO_DAY};
+use crate::evidence::Level;
 use crate::mobility::{Confinement, Schedules};
 use crate::observe::{Needs, Observer, Truth};
 use crate::rng::{Purpose, StreamKey};
-use crate::rules::code::{Code, NO_RULE, step as code_step};
-use crate::rules::{Colour, Pred, RuleSet, visit_preds};
+use crate::rules::{Pred, visit_preds};
 use crate::scenario::Scenario;
 use crate::scenario::dist::DaySampler;
 use crate::transmission::{Candidate, Contacts, Layer, World};
 
 /// Infectious agents per parallel work unit.
 const CHUNK: usize = 512;
-/// Agents per parallel work unit of code assignment.
-const ASSIGN_CHUNK: usize = 4096;
 /// Agents per ILI batch (one stream per batch and day).
 const ILI_BATCH: u32 = 4096;
 /// Marks "never infected" in `infected_day`.
 pub const NEVER: i16 = i16::MIN;
-
-/// Which parts of a person's `Context` some rule of the policy reads.
-#[derive(Clone, Copy, Debug, Default)]
-struct ContextUse {
-    home_risk: bool,
-    district_risk: bool,
-    /// Longest run of missed check-ins a rule asks about (0: none).
-    missed_cap: u32,
-}
 
 /// What happened on one day.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -58,12 +47,12 @@ pub struct DayRecord {
     pub ili_onsets: u64,
     /// Present agents by code colour (indexed by `Colour`) at the end of the day.
     pub colours: [u64; 3],
-    /// Present agents whose code is hidden by a pop-up.
-    pub popups: u64,
-    /// Codes that changed colour today.
-    pub colour_changes: u64,
     /// Cases newly listed in the registry today (true and false positives).
     pub cases_confirmed: u64,
+    /// Infections whose infector showed a green code that day.
+    pub infections_by_green: u64,
+    /// Codes, their scores against the truth, quarantine and appeals.
+    pub codes: DayCodes,
 }
 
 impl DayRecord {
@@ -91,6 +80,8 @@ pub struct Simulation<'a> {
     pub ili_until: Vec<u16>,
     /// `Confinement` as u8, per agent; set by consequence phases.
     pub confinement: Vec<u8>,
+    /// First day of each agent's current confinement.
+    pub confined_since: Vec<u16>,
     /// Agents currently infected (exposed or infectious), in a deterministic order.
     active: Vec<u32>,
     counts: [u64; 6],
@@ -99,22 +90,16 @@ pub struct Simulation<'a> {
     ili_ending: Vec<u32>,
     /// The next day `step` will simulate.
     pub day: u32,
-    /// The rule sets that assign codes: a base and its overlays.
-    pub policy: Vec<RuleSet>,
     /// What the backend sees.
     pub observer: Observer,
-    /// Per agent, one code per rule set of the policy (`agent * sets + set`).
-    pub codes: Vec<Code>,
+    /// What it would see with perfect data: the shadow codes' evidence.
+    pub oracle: Observer,
+    /// Observed and shadow codes under the policy, appeals.
+    pub codes: Codes,
     /// Agents with background ILI today.
     ili_agents: Vec<u32>,
     site_district: Vec<u16>,
     origin_levels: Vec<Level>,
-    /// Which parts of the per-person context the policy reads.
-    ctx_use: ContextUse,
-    /// Index of each rule set's first rule in `rule_days` (one more entry: the total).
-    rule_offset: Vec<usize>,
-    /// Yellow and red agent-days by the rule that set the displayed colour.
-    pub rule_days: Vec<[u64; 2]>,
 }
 
 impl<'a> Simulation<'a> {
@@ -126,20 +111,11 @@ impl<'a> Simulation<'a> {
         let weekly = f.ili.weekly_incidence;
         let key = StreamKey::new(f.seed, f.replicate);
         let mut needs = Needs::default();
-        let mut ctx_use = ContextUse::default();
         for set in &policy {
             needs.colocation = needs.colocation.or(set.colocation);
             needs.screening = needs.screening.or(set.screening);
             for rule in &set.rules {
                 visit_preds(&rule.cond, &mut |p| {
-                    match p {
-                        Pred::MissedCheckins { n } => {
-                            ctx_use.missed_cap = ctx_use.missed_cap.max(*n)
-                        }
-                        Pred::LivesInRiskArea { .. } => ctx_use.home_risk = true,
-                        Pred::DistrictRisk { .. } => ctx_use.district_risk = true,
-                        _ => {}
-                    }
                     if let Pred::VisitedRiskArea { sources, .. } = p {
                         for (need, &s) in needs.risk_sources.iter_mut().zip(sources) {
                             *need |= s;
@@ -149,32 +125,23 @@ impl<'a> Simulation<'a> {
             }
         }
         // Without a policy nothing is observed; an empty observer costs nothing.
-        let observer = Observer::new(
+        let on = !policy.is_empty();
+        let observer = Observer::new(city, f.observation.clone(), needs.clone(), key, f.days, on);
+        let oracle = Observer::new(
             city,
-            f.observation.clone(),
+            crate::scoring::oracle(&f.observation),
             needs,
             key,
             f.days,
-            !policy.is_empty(),
+            on,
         );
-        let sets = policy.len().max(1);
-        let rule_offset: Vec<usize> = std::iter::once(0)
-            .chain(policy.iter().scan(0, |acc, s| {
-                *acc += s.rules.len();
-                Some(*acc)
-            }))
-            .collect();
-        let total_rules = *rule_offset.last().unwrap_or(&0);
         Self {
-            policy,
+            codes: Codes::new(policy, n, f.consequences.clone(), f.appeals.clone()),
             observer,
-            codes: vec![Code::default(); n * sets],
+            oracle,
             ili_agents: Vec::new(),
             site_district: city.site_pos.iter().map(|&p| city.district_of(p)).collect(),
             origin_levels: scenario.origins.iter().map(|o| o.risk_level).collect(),
-            ctx_use,
-            rule_offset,
-            rule_days: vec![[0; 2]; total_rules],
             scenario,
             city,
             key,
@@ -187,6 +154,7 @@ impl<'a> Simulation<'a> {
             next_change: vec![u16::MAX; n],
             ili_until: vec![0; n],
             confinement: vec![Confinement::Free as u8; n],
+            confined_since: vec![0; n],
             active: Vec::new(),
             counts: [0; 6],
             present: 0,
@@ -213,7 +181,8 @@ impl<'a> Simulation<'a> {
     /// Heap bytes of the per-agent state.
     pub fn heap_bytes(&self) -> usize {
         self.observer.heap_bytes()
-            + self.codes.capacity() * std::mem::size_of::<Code>()
+            + self.oracle.heap_bytes()
+            + self.codes.heap_bytes()
             + self.site_district.capacity() * 2
             + self.health.capacity()
             + self.infected_day.capacity() * 2
@@ -249,7 +218,7 @@ impl<'a> Simulation<'a> {
         self.transmit(day, &mut rec);
         self.background_ili(day, &mut rec);
         self.observe(day, &mut rec);
-        self.assign(day, &mut rec);
+        self.assign(day, rec.weekday, &mut rec);
         rec.present = self.present;
         rec.compartments = self.counts;
         rec.ili_active = self.ili_active;
@@ -348,6 +317,7 @@ impl<'a> Simulation<'a> {
             contacts: &self.contacts,
             health: &self.health,
             confinement: &self.confinement,
+            confined_since: &self.confined_since,
             infectiousness: &self.history.infectiousness,
             day,
         };
@@ -365,6 +335,8 @@ impl<'a> Simulation<'a> {
         for c in chunks.into_iter().flatten() {
             if self.health[c.target as usize] == Health::Susceptible as u8 {
                 self.infect(c.target, day as i32, day, c.layer, rec);
+                // Yesterday's assignment is the code the infector showed today.
+                rec.infections_by_green += (self.codes.displayed[c.infector as usize] == 0) as u64;
             }
         }
     }
@@ -424,7 +396,7 @@ impl<'a> Simulation<'a> {
     /// The backend's view of the day: tests, registry, tracing, reports,
     /// scans, risk areas, companions, travel card, screening.
     fn observe(&mut self, day: u32, rec: &mut DayRecord) {
-        if self.policy.is_empty() {
+        if self.codes.policy.is_empty() {
             return;
         }
         let before = self.observer.stats.cases_confirmed;
@@ -442,6 +414,7 @@ impl<'a> Simulation<'a> {
             infected_day: &self.infected_day,
             ili_until: &self.ili_until,
             confinement: &self.confinement,
+            confined_since: &self.confined_since,
             active: &self.active,
             ili: &self.ili_agents,
             infectiousness: &self.history.infectiousness,
@@ -449,119 +422,26 @@ impl<'a> Simulation<'a> {
             day,
         };
         self.observer.observe_day(&truth);
+        self.oracle.observe_day(&truth);
         rec.cases_confirmed = self.observer.stats.cases_confirmed - before;
     }
 
-    /// Every present agent's codes for the day, in parallel over fixed
-    /// chunks of agents; the displayed colour is the strictest of the policy's
-    /// rule sets, and a pop-up from any of them hides it.
-    fn assign(&mut self, day: u32, rec: &mut DayRecord) {
-        let sets = self.policy.len();
-        if sets == 0 {
-            return;
-        }
-        let (city, obs, policy) = (self.city, &self.observer, &self.policy);
-        let (site_district, ctx_use) = (&self.site_district, self.ctx_use);
-        // Whether a person with no evidence and a green code stays green today.
-        let quiet_is_green = [true, false].into_iter().all(|checked_in| {
-            policy.iter().all(|set| {
-                let mut code = Code::default();
-                code_step(
-                    set,
-                    &mut code,
-                    &Evidence::default(),
-                    &Context::default(),
-                    day,
-                    checked_in,
-                );
-                code == Code::default()
-            })
-        });
-        // Per chunk: green, yellow, red, pop-ups, colour changes, then
-        // yellow and red agent-days per rule (`rule_offset[set] + rule`).
-        let offsets = &self.rule_offset;
-        let width = 5 + 2 * offsets[sets];
-        let counts: Vec<Vec<u64>> = self
-            .codes
-            .par_chunks_mut(ASSIGN_CHUNK * sets)
-            .enumerate()
-            .map(|(chunk, codes)| {
-                let mut c = vec![0u64; width];
-                let first = (chunk * ASSIGN_CHUNK) as u32;
-                for (k, agent_codes) in codes.chunks_mut(sets).enumerate() {
-                    let a = first + k as u32;
-                    let i = a as usize;
-                    if city.agents.arrival_day[i] as u32 > day {
-                        continue;
-                    }
-                    let e = &obs.evidence[i];
-                    let compound = city.household_compound[city.agents.household[i] as usize];
-                    let mut ctx = Context::default();
-                    if ctx_use.home_risk {
-                        ctx.home_risk = obs.risk.home_level(compound);
-                    }
-                    if ctx_use.district_risk {
-                        ctx.district_risk = obs.risk.district_level_day
-                            [city.compounds[compound as usize].district as usize];
-                        let site = city.agents.site[i];
-                        if site != NONE {
-                            let work =
-                                obs.risk.district_level_day[site_district[site as usize] as usize];
-                            for (d, w) in ctx.district_risk.iter_mut().zip(work) {
-                                if *d == NO_DAY || (w != NO_DAY && w > *d) {
-                                    *d = w;
-                                }
-                            }
-                        }
-                    }
-                    if ctx_use.missed_cap > 0 {
-                        ctx.missed_checkins = obs.missed_checkins(city, a, day, ctx_use.missed_cap);
-                    }
-                    // Fast path: nothing known about this person, nothing
-                    // pending, and the policy leaves such a person green.
-                    if quiet_is_green
-                        && *e == Evidence::default()
-                        && ctx == Context::default()
-                        && agent_codes.iter().all(|c| *c == Code::default())
-                    {
-                        c[0] += 1;
-                        continue;
-                    }
-                    let checked_in = obs.checked_in(city, a, day);
-                    let mut colour = Colour::Green;
-                    let mut before = Colour::Green;
-                    let mut popup = false;
-                    let mut rule = None;
-                    for (s, (set, code)) in policy.iter().zip(agent_codes.iter_mut()).enumerate() {
-                        before = before.max(code.colour());
-                        code_step(set, code, e, &ctx, day, checked_in);
-                        if code.colour() > colour {
-                            colour = code.colour();
-                            rule = (code.rule != NO_RULE).then(|| offsets[s] + code.rule as usize);
-                        }
-                        popup |= code.popup;
-                    }
-                    c[colour as usize] += 1;
-                    c[3] += popup as u64;
-                    c[4] += (colour != before) as u64;
-                    if let Some(r) = rule {
-                        c[5 + 2 * r + colour as usize - 1] += 1;
-                    }
-                }
-                c
-            })
-            .collect();
-        for c in counts {
-            for (k, v) in c.iter().enumerate().take(3) {
-                rec.colours[k] += v;
-            }
-            rec.popups += c[3];
-            rec.colour_changes += c[4];
-            for (total, v) in self.rule_days.iter_mut().zip(c[5..].chunks(2)) {
-                total[0] += v[0];
-                total[1] += v[1];
-            }
-        }
+    /// Codes, scoring, consequences and appeals (see `assign`).
+    fn assign(&mut self, day: u32, weekday: bool, rec: &mut DayRecord) {
+        let d = self.codes.day(
+            self.city,
+            &self.observer,
+            &self.oracle,
+            &self.health,
+            &self.site_district,
+            self.key,
+            &mut self.confinement,
+            &mut self.confined_since,
+            day,
+            weekday,
+        );
+        rec.colours = d.colours;
+        rec.codes = d;
     }
 
     /// Moves agents whose compartment changes on `next_day`; work proportional

@@ -5,6 +5,8 @@
 //! `engine`, `run`) does no I/O and reads no clock or environment; files,
 //! progress bars and timings live in `cli` and `output`.
 
+pub mod appeals;
+pub mod assign;
 pub mod city;
 pub mod cli;
 pub mod engine;
@@ -17,4 +19,5 @@ pub mod rng;
 pub mod rules;
 pub mod run;
 pub mod scenario;
+pub mod scoring;
 pub mod transmission;

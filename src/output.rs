@@ -9,11 +9,13 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::city::{City, CityStats};
-use crate::engine::DayRecord;
+use crate::engine::{DayRecord, Simulation};
 use crate::epidemic::Health;
 use crate::observe::ObserverStats;
 use crate::scenario::Scenario;
+use crate::scoring::Source;
 use crate::transmission::{Contacts, Layer};
+use std::collections::BTreeMap;
 
 /// `summary.json`: everything about a run that depends only on its inputs.
 #[derive(Clone, Debug, Serialize)]
@@ -52,13 +54,59 @@ pub struct Summary {
     pub green_person_days: u64,
     pub yellow_person_days: u64,
     pub red_person_days: u64,
+    /// The same for the shadow codes (the rule set on oracle evidence).
+    pub shadow_yellow_person_days: u64,
+    pub shadow_red_person_days: u64,
     /// Agent-days with the code hidden by a pop-up.
     pub popup_person_days: u64,
-    /// Changes of displayed colour, all agents and days.
+    /// Red while the shadow is not red; share of red person-days; people ever so.
+    pub false_red_person_days: u64,
+    pub false_red_rate: f64,
+    pub false_red_people: u64,
+    pub false_red_people_per_100k: f64,
+    /// Yellow while the shadow is green.
+    pub false_yellow_person_days: u64,
+    pub false_yellow_rate: f64,
+    pub false_yellow_people: u64,
+    pub false_yellow_people_per_100k: f64,
+    /// False-red person-days by the rule that set the code (`set/rule`).
+    pub false_red_person_days_by_rule: BTreeMap<String, u64>,
+    /// False-red person-days by the data source that differed from the truth
+    /// (a day counts once for each source involved).
+    pub false_red_person_days_by_source: BTreeMap<&'static str, u64>,
+    /// Yellow and red person-days by the rule that set the colour.
+    pub yellow_person_days_by_rule: BTreeMap<String, u64>,
+    pub red_person_days_by_rule: BTreeMap<String, u64>,
+    /// Person-days in quarantine (home or facility), and of those, infectious.
+    pub quarantine_person_days: u64,
+    pub quarantine_person_days_infectious: u64,
+    /// quarantine_person_days_infectious / quarantine_person_days.
+    pub quarantine_efficiency: f64,
+    /// Infectious, free and green: what the rule set misses.
+    pub green_infectious_person_days: u64,
+    /// Infections whose infector showed a green code.
+    pub infections_by_green_infectors: u64,
+    pub appeals_filed: u64,
+    pub appeals_peak_backlog: u64,
+    pub appeals_peak_backlog_day: u32,
+    pub appeals_wait_p50_days: f64,
+    pub appeals_wait_p95_days: f64,
+    pub appeals_overturned: u64,
+    pub appeals_upheld: u64,
+    /// Reviewed after the code had already turned green.
+    pub appeals_moot: u64,
+    /// Appeals filed on the busiest day.
+    pub appeals_peak_daily: u64,
+    pub appeals_peak_daily_day: u32,
+    /// Share of people ever false-red who appealed a false-red code.
+    pub false_red_people_appealed_share: f64,
+    /// Changes of displayed colour, all agents and days, and per person.
     pub colour_changes: u64,
-    /// Yellow and red agent-days by the rule that set the colour (`set/rule`).
-    pub yellow_person_days_by_rule: std::collections::BTreeMap<String, u64>,
-    pub red_person_days_by_rule: std::collections::BTreeMap<String, u64>,
+    pub colour_changes_per_person: f64,
+    /// People whose code changed colour at least three times.
+    pub people_with_3_or_more_changes: u64,
+    /// Cases listed in the registry, true and false positives.
+    pub confirmed_cases: u64,
     /// What the backend saw and did.
     pub observation: ObserverStats,
     pub city: CityStats,
@@ -70,22 +118,8 @@ impl Summary {
         city: &City,
         records: &[DayRecord],
         infectious_days: f64,
-        observation: ObserverStats,
-        rule_days: &[[u64; 2]],
+        sim: &Simulation,
     ) -> Self {
-        let rule_names: Vec<String> = scenario
-            .policy
-            .iter()
-            .flat_map(|s| s.rules.iter().map(move |r| format!("{}/{}", s.name, r.id)))
-            .collect();
-        let by_rule = |k: usize| -> std::collections::BTreeMap<String, u64> {
-            rule_names
-                .iter()
-                .zip(rule_days)
-                .filter(|(_, d)| d[k] > 0)
-                .map(|(n, d)| (n.clone(), d[k]))
-                .collect()
-        };
         let f = &scenario.file;
         let stats = city.stats();
         let mut by_layer = std::collections::BTreeMap::new();
@@ -122,6 +156,35 @@ impl Summary {
         for h in Health::ALL {
             final_compartments.insert(h.name(), last.compartments[h as usize]);
         }
+        let codes = &sim.codes;
+        let sum = |f: &dyn Fn(&DayRecord) -> u64| -> u64 { records.iter().map(f).sum() };
+        let names = codes.rule_names();
+        let by_rule = |k: usize| -> BTreeMap<String, u64> {
+            names
+                .iter()
+                .zip(&codes.rule_days)
+                .filter(|(_, d)| d[k] > 0)
+                .map(|(n, d)| (n.clone(), d[k]))
+                .collect()
+        };
+        let red = sum(&|r| r.colours[2]);
+        let yellow = sum(&|r| r.colours[1]);
+        let false_red = sum(&|r| r.codes.false_red);
+        let false_yellow = sum(&|r| r.codes.false_yellow);
+        let ever = |bit: u8| codes.tally.iter().filter(|t| t.flags & bit != 0).count() as u64;
+        let false_red_people = ever(crate::assign::EVER_FALSE_RED);
+        let per_100k = |n: u64| n as f64 * 1e5 / stats.agents.max(1) as f64;
+        let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let quarantine = sum(&|r| r.codes.quarantined);
+        let quarantine_infectious = sum(&|r| r.codes.quarantined_infectious);
+        let busiest = records
+            .iter()
+            .rev()
+            .max_by_key(|r| r.codes.appeals_filed)
+            .cloned()
+            .unwrap_or_default();
+        let q = &codes.queue;
+        let changes = sum(&|r| r.codes.colour_changes);
         Self {
             scenario: f.name.clone(),
             seed: f.seed,
@@ -141,23 +204,62 @@ impl Summary {
             peak_prevalence_day: peak_prev.day,
             peak_prevalence: prevalence(&peak_prev),
             final_compartments,
-            arrivals: records.iter().map(|r| r.arrivals).sum(),
-            ili_episodes: records.iter().map(|r| r.ili_onsets).sum(),
-            ili_person_days: records.iter().map(|r| r.ili_active).sum(),
-            policy: scenario
+            arrivals: sum(&|r| r.arrivals),
+            ili_episodes: sum(&|r| r.ili_onsets),
+            ili_person_days: sum(&|r| r.ili_active),
+            policy: codes
                 .policy
                 .iter()
                 .map(|s| s.name.as_str())
                 .collect::<Vec<_>>()
                 .join("+"),
-            green_person_days: records.iter().map(|r| r.colours[0]).sum(),
-            yellow_person_days: records.iter().map(|r| r.colours[1]).sum(),
-            red_person_days: records.iter().map(|r| r.colours[2]).sum(),
-            popup_person_days: records.iter().map(|r| r.popups).sum(),
-            colour_changes: records.iter().map(|r| r.colour_changes).sum(),
+            green_person_days: sum(&|r| r.colours[0]),
+            yellow_person_days: yellow,
+            red_person_days: red,
+            shadow_yellow_person_days: sum(&|r| r.codes.shadow_colours[1]),
+            shadow_red_person_days: sum(&|r| r.codes.shadow_colours[2]),
+            popup_person_days: sum(&|r| r.codes.popups),
+            false_red_person_days: false_red,
+            false_red_rate: ratio(false_red, red),
+            false_red_people,
+            false_red_people_per_100k: per_100k(false_red_people),
+            false_yellow_person_days: false_yellow,
+            false_yellow_rate: ratio(false_yellow, yellow),
+            false_yellow_people: ever(crate::assign::EVER_FALSE_YELLOW),
+            false_yellow_people_per_100k: per_100k(ever(crate::assign::EVER_FALSE_YELLOW)),
+            false_red_person_days_by_rule: by_rule(2),
+            false_red_person_days_by_source: Source::ALL
+                .iter()
+                .filter(|s| codes.false_red_by_source[**s as usize] > 0)
+                .map(|s| (s.name(), codes.false_red_by_source[*s as usize]))
+                .collect(),
             yellow_person_days_by_rule: by_rule(0),
             red_person_days_by_rule: by_rule(1),
-            observation,
+            quarantine_person_days: quarantine,
+            quarantine_person_days_infectious: quarantine_infectious,
+            quarantine_efficiency: ratio(quarantine_infectious, quarantine),
+            green_infectious_person_days: sum(&|r| r.codes.green_infectious),
+            infections_by_green_infectors: sum(&|r| r.infections_by_green),
+            appeals_filed: q.stats.filed,
+            appeals_peak_backlog: q.stats.peak_backlog,
+            appeals_peak_backlog_day: q.stats.peak_backlog_day,
+            appeals_wait_p50_days: q.wait_percentile(0.5),
+            appeals_wait_p95_days: q.wait_percentile(0.95),
+            appeals_overturned: q.stats.overturned,
+            appeals_upheld: q.stats.upheld,
+            appeals_moot: q.stats.moot,
+            appeals_peak_daily: busiest.codes.appeals_filed,
+            appeals_peak_daily_day: busiest.day,
+            false_red_people_appealed_share: ratio(
+                ever(crate::assign::FALSE_RED_APPEALED),
+                false_red_people,
+            ),
+            colour_changes: changes,
+            colour_changes_per_person: ratio(changes, stats.agents as u64),
+            people_with_3_or_more_changes: codes.tally.iter().filter(|t| t.flips >= 3).count()
+                as u64,
+            confirmed_cases: sim.observer.stats.cases_confirmed,
+            observation: sim.observer.stats.clone(),
             city: stats,
         }
     }
@@ -232,6 +334,19 @@ pub fn daily_csv(records: &[DayRecord]) -> io::Result<Vec<u8>> {
             "red",
             "popup",
             "colour_changes",
+            "shadow_green",
+            "shadow_yellow",
+            "shadow_red",
+            "false_red",
+            "false_yellow",
+            "quarantined",
+            "quarantined_infectious",
+            "green_infectious",
+            "infections_by_green",
+            "appeals_filed",
+            "appeals_reviewed",
+            "appeals_overturned",
+            "appeals_backlog",
         ]
         .map(String::from),
     );
@@ -254,8 +369,21 @@ pub fn daily_csv(records: &[DayRecord]) -> io::Result<Vec<u8>> {
                 r.colours[0],
                 r.colours[1],
                 r.colours[2],
-                r.popups,
-                r.colour_changes,
+                r.codes.popups,
+                r.codes.colour_changes,
+                r.codes.shadow_colours[0],
+                r.codes.shadow_colours[1],
+                r.codes.shadow_colours[2],
+                r.codes.false_red,
+                r.codes.false_yellow,
+                r.codes.quarantined,
+                r.codes.quarantined_infectious,
+                r.codes.green_infectious,
+                r.infections_by_green,
+                r.codes.appeals_filed,
+                r.codes.appeals_reviewed,
+                r.codes.appeals_overturned,
+                r.codes.appeals_backlog,
             ]
             .map(|v| v.to_string()),
         );

@@ -54,6 +54,12 @@ pub enum Purpose {
     Screening = 18,
     /// Travel-card border-cell overlaps, per batch and day.
     Border = 19,
+    /// Whether a person complies with a quarantine, per code episode.
+    Compliance = 20,
+    /// Whether a person with a red or yellow code appeals on a day.
+    Appeal = 21,
+    /// A reviewer's decision on an appeal.
+    Review = 22,
 }
 
 /// The fixed part of every key: master seed and replicate.

@@ -30,14 +30,7 @@ pub fn run_scenario(
     let infectious_days = sim
         .history
         .expected_infectious_days(sim.key, CALIBRATION_SAMPLES);
-    let summary = Summary::new(
-        scenario,
-        &city,
-        &records,
-        infectious_days,
-        sim.observer.stats.clone(),
-        &sim.rule_days,
-    );
+    let summary = Summary::new(scenario, &city, &records, infectious_days, &sim);
     RunOutput {
         records,
         summary,

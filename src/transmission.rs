@@ -121,6 +121,9 @@ pub struct World<'a> {
     pub contacts: &'a Contacts,
     pub health: &'a [u8],
     pub confinement: &'a [u8],
+    /// First day of each agent's current confinement: on earlier days (replayed
+    /// by contact tracing) the agent counts as free.
+    pub confined_since: &'a [u16],
     pub infectiousness: &'a [f64; 6],
     pub day: u32,
 }
@@ -130,6 +133,9 @@ impl World<'_> {
         self.health[a as usize] == Health::Susceptible as u8
     }
     fn conf(&self, a: u32) -> Confinement {
+        if self.day < self.confined_since[a as usize] as u32 {
+            return Confinement::Free;
+        }
         Confinement::from_u8(self.confinement[a as usize])
     }
 

@@ -114,6 +114,8 @@ fn confinement_at_home_leaves_only_household_transmission() {
             "travelers.count=0",
             "epidemic.initial_infected=200",
             "days=30",
+            // Ground truth only: without a policy nothing resets the confinement.
+            "policy.rules=none",
         ],
     );
     let city = City::build(&s);

@@ -43,6 +43,7 @@ pub struct Truth<'a> {
     pub infected_day: &'a [i16],
     pub ili_until: &'a [u16],
     pub confinement: &'a [u8],
+    pub confined_since: &'a [u16],
     /// Infected agents (exposed or infectious).
     pub active: &'a [u32],
     /// Agents with background ILI today.
@@ -70,6 +71,7 @@ impl Truth<'_> {
             contacts: self.contacts,
             health: self.health,
             confinement: self.confinement,
+            confined_since: self.confined_since,
             infectiousness: self.infectiousness,
             day,
         }

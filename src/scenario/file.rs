@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::dist::DistFile;
-use super::observe_file::{ObservationFile, PolicyFile};
+use super::observe_file::{AppealsFile, ConsequencesFile, ObservationFile, PolicyFile};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -30,6 +30,8 @@ pub struct ScenarioFile {
     pub ili: IliFile,
     pub observation: ObservationFile,
     pub policy: PolicyFile,
+    pub consequences: ConsequencesFile,
+    pub appeals: AppealsFile,
 }
 
 impl Default for ScenarioFile {
@@ -48,6 +50,8 @@ impl Default for ScenarioFile {
             ili: IliFile::default(),
             observation: ObservationFile::default(),
             policy: PolicyFile::default(),
+            consequences: ConsequencesFile::default(),
+            appeals: AppealsFile::default(),
         }
     }
 }

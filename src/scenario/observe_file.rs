@@ -310,3 +310,66 @@ impl Default for PolicyFile {
         }
     }
 }
+
+/// What a code means for the person: quarantine, and whether they comply.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsequencesFile {
+    /// Where a red code quarantines: "home" or "facility" (central quarantine).
+    pub red_place: String,
+    /// Whether a yellow code means home quarantine (7 days in Hangzhou 2020).
+    pub yellow_home_quarantine: bool,
+    /// Probability a person complies with a quarantine, drawn once per code episode [U].
+    pub compliance: f64,
+    /// Confirmed and asymptomatic cases in the registry are isolated in a facility.
+    pub isolate_cases: bool,
+}
+
+impl Default for ConsequencesFile {
+    fn default() -> Self {
+        Self {
+            red_place: "home".into(),
+            yellow_home_quarantine: true,
+            compliance: 0.9,
+            isolate_cases: true,
+        }
+    }
+}
+
+/// Requests to review a code, and the reviewers who answer them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AppealsFile {
+    /// Day the review channel opens (Hangzhou: 15 Feb 2020, day 4).
+    pub open_day: u32,
+    /// Daily probability that a person with a red or yellow code appeals,
+    /// when uninfected and without a true exposure (they know they were wrongly flagged) [U].
+    pub probability_wrongly_flagged: f64,
+    /// The same for everyone else with a red or yellow code [U].
+    pub probability_other: f64,
+    /// Reviewers on duty and reviews each completes per day.
+    pub reviewers: u32,
+    pub reviews_per_reviewer_per_day: u32,
+    /// Capacity on weekends, as a share of weekday capacity.
+    pub weekend_capacity: f64,
+    /// "fifo", or "priority" (red codes before yellow, then oldest first).
+    pub order: String,
+    /// Probability a reviewer decides correctly: overturns a code set by a data
+    /// error, upholds one the truth supports (Israel 2020: 54 % of appeals upheld [S]).
+    pub reviewer_accuracy: f64,
+}
+
+impl Default for AppealsFile {
+    fn default() -> Self {
+        Self {
+            open_day: 4,
+            probability_wrongly_flagged: 0.05,
+            probability_other: 0.01,
+            reviewers: 20,
+            reviews_per_reviewer_per_day: 40,
+            weekend_capacity: 0.5,
+            order: "fifo".into(),
+            reviewer_accuracy: 0.9,
+        }
+    }
+}

@@ -335,6 +335,30 @@ pub fn validate(file: ScenarioFile, dir: &Path) -> Result<Scenario, InputError> 
     }
     probability("ili.weekly_incidence", f.ili.weekly_incidence)?;
     observation(&f.observation)?;
+    let q = &f.consequences;
+    if !matches!(q.red_place.as_str(), "home" | "facility") {
+        return Err(fail(
+            "consequences.red_place",
+            format!("unknown place {:?}", q.red_place),
+            "use \"home\" or \"facility\"",
+        ));
+    }
+    probability("consequences.compliance", q.compliance)?;
+    let a = &f.appeals;
+    probability(
+        "appeals.probability_wrongly_flagged",
+        a.probability_wrongly_flagged,
+    )?;
+    probability("appeals.probability_other", a.probability_other)?;
+    probability("appeals.weekend_capacity", a.weekend_capacity)?;
+    probability("appeals.reviewer_accuracy", a.reviewer_accuracy)?;
+    if !matches!(a.order.as_str(), "fifo" | "priority") {
+        return Err(fail(
+            "appeals.order",
+            format!("unknown order {:?}", a.order),
+            "use \"fifo\" or \"priority\"",
+        ));
+    }
     if f.policy.rules.trim().is_empty() {
         return Err(fail(
             "policy.rules",

@@ -1,0 +1,542 @@
+//! Code assignment and its consequences, scored against the truth. Each day,
+//! in one parallel pass over fixed chunks of agents: every present person's
+//! codes step on the observed evidence and, in the shadow, on the oracle's;
+//! false reds and yellows are counted and attributed to the firing rule and
+//! data source; quarantine follows the displayed colour; people with red or
+//! yellow codes may appeal. Then the review queue answers the day's capacity.
+
+use rand::RngExt;
+use rayon::prelude::*;
+
+use crate::appeals::{Appeal, ReviewQueue};
+use crate::city::{City, NONE};
+use crate::epidemic::Health;
+use crate::evidence::{Context, Evidence, NEVER as NO_DAY, registry};
+use crate::mobility::Confinement;
+use crate::observe::Observer;
+use crate::rng::{Purpose, StreamKey};
+use crate::rules::code::{Code, NO_RULE, step as code_step};
+use crate::rules::{Colour, Pred, RuleSet, visit_preds};
+use crate::scenario::observe_file::{AppealsFile, ConsequencesFile};
+use crate::scoring::{Source, attribute};
+
+/// Agents per parallel work unit.
+const CHUNK: usize = 4096;
+
+/// Which parts of a person's `Context` some rule of the policy reads.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ContextUse {
+    pub home_risk: bool,
+    pub district_risk: bool,
+    /// Longest run of missed check-ins a rule asks about (0: none).
+    pub missed_cap: u32,
+}
+
+impl ContextUse {
+    pub fn of(policy: &[RuleSet]) -> Self {
+        let mut u = Self::default();
+        for set in policy {
+            for rule in &set.rules {
+                visit_preds(&rule.cond, &mut |p| match p {
+                    Pred::MissedCheckins { n } => u.missed_cap = u.missed_cap.max(*n),
+                    Pred::LivesInRiskArea { .. } => u.home_risk = true,
+                    Pred::DistrictRisk { .. } => u.district_risk = true,
+                    _ => {}
+                });
+            }
+        }
+        u
+    }
+}
+
+/// Per-person running totals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub flips: u16,
+    pub flags: u8,
+    /// `since` of the code episode last appealed (+1; 0: none).
+    pub appealed: u16,
+}
+
+pub const EVER_FALSE_RED: u8 = 1;
+pub const EVER_FALSE_YELLOW: u8 = 2;
+pub const FALSE_RED_APPEALED: u8 = 4;
+
+/// Daily totals of the pass (indices into a plain array, summed over chunks).
+mod slot {
+    pub const GREEN: usize = 0;
+    pub const SHADOW: usize = 3;
+    pub const POPUP: usize = 6;
+    pub const CHANGES: usize = 7;
+    pub const FALSE_RED: usize = 8;
+    pub const FALSE_YELLOW: usize = 9;
+    pub const QUARANTINED: usize = 10;
+    pub const QUARANTINED_INFECTIOUS: usize = 11;
+    pub const GREEN_INFECTIOUS: usize = 12;
+    pub const FIXED: usize = 13;
+}
+
+/// What one day of assignment produced.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DayCodes {
+    pub colours: [u64; 3],
+    pub shadow_colours: [u64; 3],
+    pub popups: u64,
+    pub colour_changes: u64,
+    pub false_red: u64,
+    pub false_yellow: u64,
+    pub quarantined: u64,
+    pub quarantined_infectious: u64,
+    pub green_infectious: u64,
+    pub appeals_filed: u64,
+    pub appeals_reviewed: u64,
+    pub appeals_overturned: u64,
+    pub appeals_backlog: u64,
+}
+
+/// Codes of every person under the policy, observed and shadow.
+pub struct Codes {
+    pub policy: Vec<RuleSet>,
+    sets: usize,
+    pub observed: Vec<Code>,
+    pub shadow: Vec<Code>,
+    /// Displayed colour (observed, and shadow) at the end of the last day.
+    pub displayed: Vec<u8>,
+    pub shadow_displayed: Vec<u8>,
+    pub tally: Vec<Tally>,
+    ctx_use: ContextUse,
+    /// Index of each rule set's first rule (one more entry: the total).
+    rule_offset: Vec<usize>,
+    /// Per rule: yellow and red agent-days it set, false-red agent-days it set.
+    pub rule_days: Vec<[u64; 3]>,
+    /// False-red agent-days by data source (`Source`).
+    pub false_red_by_source: [u64; 11],
+    pub queue: ReviewQueue,
+    consequences: ConsequencesFile,
+    appeals: AppealsFile,
+}
+
+impl Codes {
+    pub fn new(
+        policy: Vec<RuleSet>,
+        agents: usize,
+        consequences: ConsequencesFile,
+        appeals: AppealsFile,
+    ) -> Self {
+        let sets = policy.len();
+        let rule_offset: Vec<usize> = std::iter::once(0)
+            .chain(policy.iter().scan(0, |acc, s| {
+                *acc += s.rules.len();
+                Some(*acc)
+            }))
+            .collect();
+        let total = *rule_offset.last().unwrap_or(&0);
+        let n = if sets == 0 { 0 } else { agents };
+        Self {
+            ctx_use: ContextUse::of(&policy),
+            sets,
+            observed: vec![Code::default(); n * sets],
+            shadow: vec![Code::default(); n * sets],
+            displayed: vec![0; agents],
+            shadow_displayed: vec![0; n],
+            tally: vec![Tally::default(); n],
+            rule_offset,
+            rule_days: vec![[0; 3]; total],
+            false_red_by_source: [0; 11],
+            queue: ReviewQueue::new(appeals.order == "priority"),
+            policy,
+            consequences,
+            appeals,
+        }
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        (self.observed.capacity() + self.shadow.capacity()) * std::mem::size_of::<Code>()
+            + self.displayed.capacity()
+            + self.shadow_displayed.capacity()
+            + self.tally.capacity() * std::mem::size_of::<Tally>()
+    }
+
+    /// Names of the rules, `set/rule`, in `rule_days` order.
+    pub fn rule_names(&self) -> Vec<String> {
+        self.policy
+            .iter()
+            .flat_map(|s| s.rules.iter().map(move |r| format!("{}/{}", s.name, r.id)))
+            .collect()
+    }
+
+    fn context(
+        &self,
+        city: &City,
+        obs: &Observer,
+        site_district: &[u16],
+        a: u32,
+        day: u32,
+    ) -> Context {
+        let i = a as usize;
+        let u = self.ctx_use;
+        let compound = city.household_compound[city.agents.household[i] as usize];
+        let mut ctx = Context::default();
+        if u.home_risk {
+            ctx.home_risk = obs.risk.home_level(compound);
+        }
+        if u.district_risk {
+            ctx.district_risk =
+                obs.risk.district_level_day[city.compounds[compound as usize].district as usize];
+            let site = city.agents.site[i];
+            if site != NONE {
+                let work = obs.risk.district_level_day[site_district[site as usize] as usize];
+                for (d, w) in ctx.district_risk.iter_mut().zip(work) {
+                    if *d == NO_DAY || (w != NO_DAY && w > *d) {
+                        *d = w;
+                    }
+                }
+            }
+        }
+        if u.missed_cap > 0 {
+            ctx.missed_checkins = obs.missed_checkins(city, a, day, u.missed_cap);
+        }
+        ctx
+    }
+
+    /// One day: codes, scoring, consequences (tomorrow's `confinement`), appeals.
+    #[allow(clippy::too_many_arguments)]
+    pub fn day(
+        &mut self,
+        city: &City,
+        obs: &Observer,
+        orc: &Observer,
+        health: &[u8],
+        site_district: &[u16],
+        key: StreamKey,
+        confinement: &mut [u8],
+        confined_since: &mut [u16],
+        day: u32,
+        weekday: bool,
+    ) -> DayCodes {
+        let sets = self.sets;
+        if sets == 0 {
+            return DayCodes::default();
+        }
+        let mut observed = std::mem::take(&mut self.observed);
+        let mut shadow = std::mem::take(&mut self.shadow);
+        let mut displayed = std::mem::take(&mut self.displayed);
+        let mut shadow_displayed = std::mem::take(&mut self.shadow_displayed);
+        let mut tally = std::mem::take(&mut self.tally);
+        let policy = &self.policy;
+        // Whether a person with no evidence and a green code stays green today.
+        let quiet_is_green = [true, false].into_iter().all(|checked_in| {
+            policy.iter().all(|set| {
+                let mut code = Code::default();
+                code_step(
+                    set,
+                    &mut code,
+                    &Evidence::default(),
+                    &Context::default(),
+                    day,
+                    checked_in,
+                );
+                code == Code::default()
+            })
+        });
+        let rules = self.rule_offset[sets];
+        let width = slot::FIXED + 3 * rules + 11;
+        let this = &*self;
+        let (q, a_params) = (&self.consequences, &self.appeals);
+        let appeals_open = day >= a_params.open_day;
+        let chunks: Vec<(Vec<u64>, Vec<Appeal>)> = observed
+            .par_chunks_mut(CHUNK * sets)
+            .zip(shadow.par_chunks_mut(CHUNK * sets))
+            .zip(displayed.par_chunks_mut(CHUNK))
+            .zip(shadow_displayed.par_chunks_mut(CHUNK))
+            .zip(tally.par_chunks_mut(CHUNK))
+            .zip(confinement.par_chunks_mut(CHUNK))
+            .zip(confined_since.par_chunks_mut(CHUNK))
+            .enumerate()
+            .map(
+                |(
+                    chunk,
+                    (
+                        (((((obs_codes, orc_codes), shown), shown_shadow), tallies), conf),
+                        conf_since,
+                    ),
+                )| {
+                    // Tomorrow's confinement; a change starts a new confinement episode.
+                    let confine =
+                        |conf: &mut [u8], conf_since: &mut [u16], k: usize, c: Confinement| {
+                            if conf[k] != c as u8 {
+                                conf[k] = c as u8;
+                                conf_since[k] = (day + 1).min(u16::MAX as u32) as u16;
+                            }
+                        };
+                    let mut c = vec![0u64; width];
+                    let mut appeals = Vec::new();
+                    let first = (chunk * CHUNK) as u32;
+                    for k in 0..shown.len() {
+                        let a = first + k as u32;
+                        let i = a as usize;
+                        if city.agents.arrival_day[i] as u32 > day {
+                            continue;
+                        }
+                        let h = Health::from_u8(health[i]);
+                        let prior = Colour::from_u8(shown[k]);
+                        if conf[k] != Confinement::Free as u8 {
+                            c[slot::QUARANTINED] += 1;
+                            c[slot::QUARANTINED_INFECTIOUS] += h.is_infectious() as u64;
+                        } else if h.is_infectious() && prior == Colour::Green {
+                            c[slot::GREEN_INFECTIOUS] += 1;
+                        }
+                        let (e_obs, e_orc) = (&obs.evidence[i], &orc.evidence[i]);
+                        let my_obs = &mut obs_codes[k * sets..(k + 1) * sets];
+                        let my_orc = &mut orc_codes[k * sets..(k + 1) * sets];
+                        let blank = Evidence::default();
+                        if quiet_is_green
+                            && *e_obs == blank
+                            && *e_orc == blank
+                            && this.ctx_use.missed_cap == 0
+                            && !this.ctx_use.home_risk
+                            && !this.ctx_use.district_risk
+                            && my_obs
+                                .iter()
+                                .chain(my_orc.iter())
+                                .all(|x| *x == Code::default())
+                        {
+                            c[slot::GREEN] += 1;
+                            c[slot::SHADOW] += 1;
+                            confine(conf, conf_since, k, Confinement::Free);
+                            continue;
+                        }
+                        let ctx_obs = this.context(city, obs, site_district, a, day);
+                        let ctx_orc = this.context(city, orc, site_district, a, day);
+                        let checked_in = obs.checked_in(city, a, day);
+                        // Observed codes: the strictest set decides, with its rule.
+                        let (mut colour, mut popup, mut rule, mut since) =
+                            (Colour::Green, false, None, 0u16);
+                        for (s, (set, code)) in policy.iter().zip(my_obs.iter_mut()).enumerate() {
+                            code_step(set, code, e_obs, &ctx_obs, day, checked_in);
+                            if code.colour() > colour {
+                                colour = code.colour();
+                                rule = (code.rule != NO_RULE).then_some((s, code.rule as usize));
+                                since = code.since;
+                            }
+                            popup |= code.popup;
+                        }
+                        let mut shadow_colour = Colour::Green;
+                        for (set, code) in policy.iter().zip(my_orc.iter_mut()) {
+                            code_step(set, code, e_orc, &ctx_orc, day, checked_in);
+                            shadow_colour = shadow_colour.max(code.colour());
+                        }
+                        c[slot::GREEN + colour as usize] += 1;
+                        c[slot::SHADOW + shadow_colour as usize] += 1;
+                        c[slot::POPUP] += popup as u64;
+                        if colour != prior {
+                            c[slot::CHANGES] += 1;
+                            tallies[k].flips = tallies[k].flips.saturating_add(1);
+                        }
+                        let r = rule.map(|(s, r)| this.rule_offset[s] + r);
+                        if let Some(r) = r {
+                            c[slot::FIXED + 3 * r + colour as usize - 1] += 1;
+                        }
+                        if colour == Colour::Red && shadow_colour != Colour::Red {
+                            c[slot::FALSE_RED] += 1;
+                            tallies[k].flags |= EVER_FALSE_RED;
+                            if let (Some(r), Some((s, ri))) = (r, rule) {
+                                c[slot::FIXED + 3 * r + 2] += 1;
+                                let bits = attribute(
+                                    &policy[s].rules[ri],
+                                    (e_obs, &ctx_obs),
+                                    (e_orc, &ctx_orc),
+                                    day,
+                                );
+                                for src in Source::ALL {
+                                    if bits & (1 << src as u16) != 0 {
+                                        c[slot::FIXED + 3 * rules + src as usize] += 1;
+                                    }
+                                }
+                            }
+                        }
+                        if colour == Colour::Yellow && shadow_colour == Colour::Green {
+                            c[slot::FALSE_YELLOW] += 1;
+                            tallies[k].flags |= EVER_FALSE_YELLOW;
+                        }
+                        // Appeals: once per code episode, more likely from people
+                        // who know they were wrongly flagged.
+                        if appeals_open
+                            && colour != Colour::Green
+                            && tallies[k].appealed != since.wrapping_add(1)
+                        {
+                            let wrongly = !h.is_active() && shadow_colour == Colour::Green;
+                            let p = if wrongly {
+                                a_params.probability_wrongly_flagged
+                            } else {
+                                a_params.probability_other
+                            };
+                            if key.stream(day, Purpose::Appeal, a as u64).random_bool(p) {
+                                tallies[k].appealed = since.wrapping_add(1);
+                                appeals.push(Appeal {
+                                    agent: a,
+                                    filed: day as u16,
+                                    colour: colour as u8,
+                                });
+                                if colour == Colour::Red && shadow_colour != Colour::Red {
+                                    tallies[k].flags |= FALSE_RED_APPEALED;
+                                }
+                            }
+                        }
+                        shown[k] = colour as u8;
+                        shown_shadow[k] = shadow_colour as u8;
+                        confine(
+                            conf,
+                            conf_since,
+                            k,
+                            this.confinement_for(key, a, e_obs, colour, since, q),
+                        );
+                    }
+                    (c, appeals)
+                },
+            )
+            .collect();
+        self.observed = observed;
+        self.shadow = shadow;
+        self.displayed = displayed;
+        self.shadow_displayed = shadow_displayed;
+        self.tally = tally;
+
+        let mut out = DayCodes::default();
+        let mut filed = Vec::new();
+        for (c, appeals) in chunks {
+            for k in 0..3 {
+                out.colours[k] += c[slot::GREEN + k];
+                out.shadow_colours[k] += c[slot::SHADOW + k];
+            }
+            out.popups += c[slot::POPUP];
+            out.colour_changes += c[slot::CHANGES];
+            out.false_red += c[slot::FALSE_RED];
+            out.false_yellow += c[slot::FALSE_YELLOW];
+            out.quarantined += c[slot::QUARANTINED];
+            out.quarantined_infectious += c[slot::QUARANTINED_INFECTIOUS];
+            out.green_infectious += c[slot::GREEN_INFECTIOUS];
+            for (r, days) in self.rule_days.iter_mut().enumerate() {
+                for (k, d) in days.iter_mut().enumerate() {
+                    *d += c[slot::FIXED + 3 * r + k];
+                }
+            }
+            for (k, v) in self.false_red_by_source.iter_mut().enumerate() {
+                *v += c[slot::FIXED + 3 * rules + k];
+            }
+            filed.extend(appeals);
+        }
+        out.appeals_filed = filed.len() as u64;
+        for a in filed {
+            self.queue.file(a);
+        }
+        self.review(
+            key,
+            obs,
+            confinement,
+            confined_since,
+            day,
+            weekday,
+            &mut out,
+        );
+        out
+    }
+
+    /// Where a person with this code spends tomorrow.
+    fn confinement_for(
+        &self,
+        key: StreamKey,
+        a: u32,
+        e: &Evidence,
+        colour: Colour,
+        since: u16,
+        q: &ConsequencesFile,
+    ) -> Confinement {
+        if q.isolate_cases && e.registry & (registry::CONFIRMED | registry::ASYMPTOMATIC) != 0 {
+            return Confinement::Facility;
+        }
+        let complies = || {
+            key.stream(since as u32, Purpose::Compliance, a as u64)
+                .random_bool(q.compliance)
+        };
+        match colour {
+            Colour::Red if complies() => {
+                if q.red_place == "facility" {
+                    Confinement::Facility
+                } else {
+                    Confinement::Home
+                }
+            }
+            Colour::Yellow if q.yellow_home_quarantine && complies() => Confinement::Home,
+            _ => Confinement::Free,
+        }
+    }
+
+    /// Answers today's capacity of appeals, in queue order.
+    #[allow(clippy::too_many_arguments)]
+    fn review(
+        &mut self,
+        key: StreamKey,
+        obs: &Observer,
+        confinement: &mut [u8],
+        confined_since: &mut [u16],
+        day: u32,
+        weekday: bool,
+        out: &mut DayCodes,
+    ) {
+        let p = &self.appeals;
+        let factor = if weekday { 1.0 } else { p.weekend_capacity };
+        let capacity = if day < p.open_day {
+            0
+        } else {
+            (p.reviewers as f64 * p.reviews_per_reviewer_per_day as f64 * factor).round() as u64
+        };
+        let mut reviewed = 0;
+        while reviewed < capacity {
+            let Some(a) = self.queue.pop() else { break };
+            reviewed += 1;
+            self.queue.stats.reviewed += 1;
+            self.queue.waits.push((day as u16).saturating_sub(a.filed));
+            let i = a.agent as usize;
+            let shown = self.displayed[i];
+            if shown == Colour::Green as u8 {
+                self.queue.stats.moot += 1;
+                continue;
+            }
+            // A code is a data error when the truth would not support it.
+            let error = self.shadow_displayed[i] < shown;
+            let accuracy = p.reviewer_accuracy;
+            let overturn = key
+                .stream(day, Purpose::Review, a.agent as u64)
+                .random_bool(if error { accuracy } else { 1.0 - accuracy });
+            if overturn {
+                self.queue.stats.overturned += 1;
+                out.appeals_overturned += 1;
+                let d = day as u16;
+                for code in &mut self.observed[i * self.sets..(i + 1) * self.sets] {
+                    // Green from today; only newer evidence sets it again.
+                    *code = Code {
+                        consumed: [d, d],
+                        popup_consumed: d,
+                        since: d,
+                        ..Code::default()
+                    };
+                }
+                self.displayed[i] = Colour::Green as u8;
+                let listed_case =
+                    obs.evidence[i].registry & (registry::CONFIRMED | registry::ASYMPTOMATIC) != 0;
+                if !(self.consequences.isolate_cases && listed_case)
+                    && confinement[i] != Confinement::Free as u8
+                {
+                    confinement[i] = Confinement::Free as u8;
+                    confined_since[i] = (day + 1).min(u16::MAX as u32) as u16;
+                }
+            } else {
+                self.queue.stats.upheld += 1;
+            }
+        }
+        out.appeals_reviewed = reviewed;
+        out.appeals_backlog = self.queue.backlog();
+        self.queue.note_backlog(day);
+    }
+}
