@@ -8,3 +8,4 @@ mod epidemic;
 mod observation;
 mod rules;
 mod scenario_errors;
+mod scoring;
