@@ -365,12 +365,21 @@ impl Codes {
                             && colour != Colour::Green
                             && tallies[k].appealed != since.wrapping_add(1)
                         {
-                            let wrongly = !h.is_active() && shadow_colour == Colour::Green;
-                            let p = if wrongly {
+                            // Uninfected people without a true exposure know the
+                            // code is wrong; on the day the channel opens, the
+                            // demand of the days it was closed comes at once.
+                            let wrongly = !h.is_active() && !truly_exposed(e_orc);
+                            let daily = if wrongly {
                                 a_params.probability_wrongly_flagged
                             } else {
                                 a_params.probability_other
                             };
+                            let waited = if day == a_params.open_day {
+                                (day + 1).saturating_sub(since as u32).max(1)
+                            } else {
+                                1
+                            };
+                            let p = 1.0 - (1.0 - daily).powi(waited as i32);
                             if key.stream(day, Purpose::Appeal, a as u64).random_bool(p) {
                                 tallies[k].appealed = since.wrapping_add(1);
                                 appeals.push(Appeal {
@@ -539,4 +548,15 @@ impl Codes {
         out.appeals_backlog = self.queue.backlog();
         self.queue.note_backlog(day);
     }
+}
+
+/// Whether the truth holds an exposure: a listing, a contact, a risk-area
+/// visit, a companion or a travel-card region of medium or high risk.
+fn truly_exposed(e: &Evidence) -> bool {
+    e.registry != 0
+        || e.contact_day != NO_DAY
+        || e.secondary_day != NO_DAY
+        || e.colocated_day != NO_DAY
+        || e.risk_visit.iter().flatten().any(|&d| d != NO_DAY)
+        || e.travel_card[1..].iter().any(|&d| d != NO_DAY)
 }

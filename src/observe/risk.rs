@@ -110,7 +110,7 @@ impl RiskMap {
                 level_for(recent, p.compound_medium_cases, p.compound_high_cases).max(a.level);
             if level > a.level {
                 a.level = level;
-                self.refresh_compounds(city);
+                self.raise_compounds(city, i);
                 return Some(i);
             }
             return None;
@@ -129,17 +129,19 @@ impl RiskMap {
             declared: day as u16,
             candidates,
         });
-        self.refresh_compounds(city);
+        self.raise_compounds(city, self.areas.len() - 1);
         Some(self.areas.len() - 1)
     }
 
     /// Expires areas without a case for `expiry_days` and updates district levels.
     pub fn new_day(&mut self, city: &City, day: u32) {
         let expiry = self.params.expiry_days;
-        let before = self.areas.len();
-        self.areas.retain(|a| day <= a.last_case() as u32 + expiry);
-        if self.areas.len() != before {
-            self.refresh_compounds(city);
+        let (kept, expired): (Vec<RiskArea>, Vec<RiskArea>) = std::mem::take(&mut self.areas)
+            .into_iter()
+            .partition(|a| day <= a.last_case() as u32 + expiry);
+        self.areas = kept;
+        if !expired.is_empty() {
+            self.lower_compounds(city, &expired);
         }
         let p = &self.params;
         let city_recent: usize = self
@@ -165,13 +167,27 @@ impl RiskMap {
         }
     }
 
-    fn refresh_compounds(&mut self, city: &City) {
-        self.compound_level.iter_mut().for_each(|l| *l = 0);
-        for a in &self.areas {
-            for (c, comp) in city.compounds.iter().enumerate() {
-                if comp.pos.dist(a.centre) <= a.radius {
-                    self.compound_level[c] = self.compound_level[c].max(a.level as u8 + 1);
-                }
+    /// Raises the compounds inside area `i` to its level.
+    fn raise_compounds(&mut self, city: &City, i: usize) {
+        let a = &self.areas[i];
+        for (c, comp) in city.compounds.iter().enumerate() {
+            if comp.pos.dist(a.centre) <= a.radius {
+                self.compound_level[c] = self.compound_level[c].max(a.level as u8 + 1);
+            }
+        }
+    }
+
+    /// Recomputes the compounds that were inside expired areas from the areas left.
+    fn lower_compounds(&mut self, city: &City, expired: &[RiskArea]) {
+        for (c, comp) in city.compounds.iter().enumerate() {
+            if expired.iter().any(|a| comp.pos.dist(a.centre) <= a.radius) {
+                self.compound_level[c] = self
+                    .areas
+                    .iter()
+                    .filter(|a| comp.pos.dist(a.centre) <= a.radius)
+                    .map(|a| a.level as u8 + 1)
+                    .max()
+                    .unwrap_or(0);
             }
         }
     }

@@ -343,7 +343,9 @@ pub struct AppealsFile {
     /// Day the review channel opens (Hangzhou: 15 Feb 2020, day 4).
     pub open_day: u32,
     /// Daily probability that a person with a red or yellow code appeals,
-    /// when uninfected and without a true exposure (they know they were wrongly flagged) [U].
+    /// when uninfected and without a true exposure (they know they were
+    /// wrongly flagged) [U]. On the opening day, codes older than the channel
+    /// appeal with the probability accumulated over the days they waited.
     pub probability_wrongly_flagged: f64,
     /// The same for everyone else with a red or yellow code [U].
     pub probability_other: f64,
@@ -365,7 +367,7 @@ impl Default for AppealsFile {
             open_day: 4,
             probability_wrongly_flagged: 0.05,
             probability_other: 0.01,
-            reviewers: 20,
+            reviewers: 40,
             reviews_per_reviewer_per_day: 40,
             weekend_capacity: 0.5,
             order: "fifo".into(),
