@@ -226,3 +226,85 @@ fn run_reports_the_scoring_metrics() {
         assert!(s.get(field).is_some(), "summary.json lacks {field}");
     }
 }
+
+/// Three people; one is infected on day 0 with a fixed course (exposed days
+/// 0-1, presymptomatic day 2, symptomatic days 3-6, recovered from day 7),
+/// reports symptoms honestly every day, and the rule set makes symptoms
+/// yellow for two days after the last report, with home quarantine.
+#[test]
+fn a_tiny_scenario_matches_a_hand_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = "name = \"tiny\"\ndescription = \"d\"\nsource = \"s\"\n[[rule]]\nid = \"sym\"\ncolour = \"yellow\"\nwhen = \"symptoms(within = 1)\"\n[transitions]\nyellow = { to = \"green\", after_days = 2 }\n";
+    fs::write(dir.path().join("tiny-rules.toml"), rules).unwrap();
+    let scenario_text = r#"
+name = "tiny"
+days = 12
+[city]
+residents = 3
+household_size_weights = [0.0, 0.0, 1.0]
+[travelers]
+count = 0
+[epidemic]
+initial_infected = 1
+incubation_days = { dist = "fixed", value = 3 }
+presymptomatic_days = { dist = "fixed", value = 1 }
+symptomatic_days = { dist = "fixed", value = 4 }
+asymptomatic_fraction = 0.0
+[epidemic.layers]
+household = { p = 0.0 }
+work = { contacts = 0.0, p = 0.0 }
+venue = { contacts = 0.0, p = 0.0 }
+transit = { contacts = 0.0, p = 0.0 }
+[ili]
+weekly_incidence = 0.0
+[observation.checkin]
+compliance = 1.0
+honesty = 1.0
+clinic_visit = 0.0
+[observation.temperature]
+scan_probability = 0.0
+[observation.travel_card]
+border_overlap = 0.0
+[consequences]
+compliance = 1.0
+yellow_home_quarantine = true
+[appeals]
+probability_wrongly_flagged = 0.0
+probability_other = 0.0
+[policy]
+rules = "tiny-rules.toml"
+"#;
+    fs::write(dir.path().join("tiny.toml"), scenario_text).unwrap();
+    let s = hcsim::scenario::load(
+        &hcsim::scenario::Source::from_path(&dir.path().join("tiny.toml")).unwrap(),
+        &[],
+    )
+    .unwrap();
+    let out = run_on(1, &s);
+    let sum = &out.summary;
+    let yellow_days: Vec<u32> = out
+        .records
+        .iter()
+        .filter(|r| r.colours[1] == 1)
+        .map(|r| r.day)
+        .collect();
+    // Reports on days 3-6 each restart the countdown; green two days after the last: day 8.
+    assert_eq!(yellow_days, vec![3, 4, 5, 6, 7]);
+    assert_eq!(sum.yellow_person_days, 5);
+    assert_eq!(sum.red_person_days, 0);
+    assert_eq!(
+        sum.false_yellow_person_days, 0,
+        "honest reports: the shadow agrees"
+    );
+    assert_eq!(sum.observation.symptom_reports, 4);
+    // Confined at home from the day after yellow (4) through the day after the last yellow day (8).
+    assert_eq!(sum.quarantine_person_days, 5);
+    // Infectious days 2-6; confined on 4, 5, 6.
+    assert_eq!(sum.quarantine_person_days_infectious, 3);
+    // Infectious, free and showing green: day 2 and day 3 (yellow only at the end of day 3).
+    assert_eq!(sum.green_infectious_person_days, 2);
+    assert_eq!(sum.colour_changes, 2);
+    assert_eq!(sum.infections_total, 1);
+    assert_eq!(sum.appeals_filed, 0);
+    assert_eq!(sum.green_person_days, 3 * 12 - 5);
+}
