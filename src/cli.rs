@@ -32,6 +32,8 @@ struct Cli {
 enum Command {
     /// Run one scenario and write a run directory (summary.json, daily.csv, run.json, scenario.toml).
     Run(RunArgs),
+    /// Run several rule sets on the same worlds and compare them with confidence intervals (compare.json, compare.csv).
+    Compare(CompareArgs),
     /// List, show or check rule sets.
     Rules {
         #[command(subcommand)]
@@ -70,10 +72,10 @@ struct Overrides {
 }
 
 #[derive(Args, Debug)]
-struct RunArgs {
+struct WorldArgs {
     /// Scenario file; without one, the built-in default scenarios/hangzhou-2020.toml.
     scenario: Option<PathBuf>,
-    /// Run directory to write [default: outputs/<scenario name>-seed<seed>].
+    /// Directory to write [default: outputs/<scenario name>-seed<seed>, or ...-compare-seed<seed>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Master seed (overrides the scenario's `seed`).
@@ -88,9 +90,6 @@ struct RunArgs {
     /// Total agents: scales residents, travelers and initial infections in proportion.
     #[arg(long)]
     agents: Option<u64>,
-    /// Rule set assigning the codes (overrides `policy.rules`): a built-in name, a rule file, base+overlay, or none.
-    #[arg(long, value_name = "NAME|FILE")]
-    rules: Option<String>,
     #[command(flatten)]
     overrides: Overrides,
     /// Replace the run directory if it exists.
@@ -99,6 +98,27 @@ struct RunArgs {
     /// No progress bar and no summary on stderr.
     #[arg(long)]
     quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    #[command(flatten)]
+    world: WorldArgs,
+    /// Rule set assigning the codes (overrides `policy.rules`): a built-in name, a rule file, base+overlay, or none.
+    #[arg(long, value_name = "NAME|FILE")]
+    rules: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct CompareArgs {
+    #[command(flatten)]
+    world: WorldArgs,
+    /// Rule sets to compare, comma-separated (each a built-in, a rule file or base+overlay) [default: the scenario's [compare] rules].
+    #[arg(long, value_name = "A,B,...")]
+    rules: Option<String>,
+    /// Replicates: independent worlds (seed, replicate 0..N), each run under every rule set [default: [compare] replicates].
+    #[arg(long, value_name = "N")]
+    reps: Option<u32>,
 }
 
 /// Parses the command line, runs, and maps errors to exit codes.
@@ -112,6 +132,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(args) => run(args),
+        Command::Compare(args) => compare(args),
         Command::Validate { file, overrides } => validate(&file, &overrides.set),
         Command::Rules { command } => rules(command),
     };
@@ -150,8 +171,24 @@ fn validate(file: &Path, set: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A rule-set spec from the command line: rule files are relative to the
+/// current directory, not to the scenario file.
+fn absolute_rules(spec: &str) -> String {
+    spec.split('+')
+        .map(|part| {
+            let p = Path::new(part.trim());
+            if p.is_file() {
+                std::path::absolute(p).map_or(part.to_string(), |a| a.display().to_string())
+            } else {
+                part.trim().to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
 /// Scenario with the run flags applied, validated.
-fn resolve(args: &RunArgs) -> Result<Scenario, InputError> {
+fn resolve(args: &WorldArgs, rules: Option<&str>) -> Result<(Scenario, PathBuf), InputError> {
     let source = source_of(args.scenario.as_deref())?;
     let mut set = args.overrides.set.clone();
     if let Some(seed) = args.seed {
@@ -160,32 +197,58 @@ fn resolve(args: &RunArgs) -> Result<Scenario, InputError> {
     if let Some(days) = args.days {
         set.push(format!("days={days}"));
     }
-    if let Some(rules) = &args.rules {
-        // A rule file named on the command line is relative to the current
-        // directory, not to the scenario file.
-        let parts: Vec<String> = rules
-            .split('+')
-            .map(|part| {
-                let p = Path::new(part.trim());
-                if p.is_file() {
-                    std::path::absolute(p).map_or(part.to_string(), |a| a.display().to_string())
-                } else {
-                    part.trim().to_string()
-                }
-            })
-            .collect();
-        set.push(format!("policy.rules={:?}", parts.join("+")));
+    if let Some(rules) = rules {
+        set.push(format!("policy.rules={:?}", absolute_rules(rules)));
     }
     let scenario = load(&source, &set)?;
-    match args.agents {
-        Some(0) => Err(InputError::new(
-            "--agents",
-            "must be at least 1",
-            "give the total number of agents, e.g. --agents 1000000",
-        )),
-        Some(n) => scenario.with_agents(n, &source.dir),
-        None => Ok(scenario),
-    }
+    let scenario = match args.agents {
+        Some(0) => {
+            return Err(InputError::new(
+                "--agents",
+                "must be at least 1",
+                "give the total number of agents, e.g. --agents 1000000",
+            ));
+        }
+        Some(n) => scenario.with_agents(n, &source.dir)?,
+        None => scenario,
+    };
+    Ok((scenario, source.dir))
+}
+
+/// A rayon pool of the requested size (all cores by default).
+fn thread_pool(threads: Option<usize>) -> anyhow::Result<(rayon::ThreadPool, usize)> {
+    let threads = match threads {
+        Some(0) => {
+            return Err(InputError::new(
+                "--threads",
+                "must be at least 1",
+                "give a thread count, or leave it out to use all cores",
+            )
+            .into());
+        }
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("starting worker threads")?;
+    Ok((pool, threads))
+}
+
+/// A progress bar on stderr, hidden when it is not a terminal or with --quiet.
+fn progress_bar(quiet: bool, len: u64, template: &str) -> ProgressBar {
+    let bar = if quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template(template)
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
 }
 
 fn default_run_dir(s: &Scenario) -> PathBuf {
@@ -229,39 +292,19 @@ struct Provenance {
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let scenario = resolve(&args)?;
+    let (scenario, _) = resolve(&args.world, args.rules.as_deref())?;
+    let args = args.world;
     let target = args
         .out
         .clone()
         .unwrap_or_else(|| default_run_dir(&scenario));
     RunDir::check(&target, args.force)?;
-    let threads = match args.threads {
-        Some(0) => {
-            return Err(InputError::new(
-                "--threads",
-                "must be at least 1",
-                "give a thread count, or leave it out to use all cores",
-            )
-            .into());
-        }
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("starting worker threads")?;
-
+    let (pool, threads) = thread_pool(args.threads)?;
     let days = scenario.file.days as u64;
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(Some(days), ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{msg:>12} [{bar:40}] day {pos}/{len} ({eta} left)")
-            .expect("valid template")
-            .progress_chars("=> "),
+    let bar = progress_bar(
+        args.quiet,
+        days,
+        "{msg:>12} [{bar:40}] day {pos}/{len} ({eta} left)",
     );
     bar.set_message("building");
     let mut built_at = started;
@@ -324,6 +367,95 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
             100.0 * s.attack_rate,
             s.peak_day,
             s.r0_implied,
+            provenance.wall_seconds,
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+fn compare(args: CompareArgs) -> anyhow::Result<()> {
+    use crate::compare::{Policy, compare as run_compare, comparison_csv};
+    let started = Instant::now();
+    let (scenario, dir) = resolve(&args.world, None)?;
+    let f = &scenario.file;
+    let specs: Vec<String> = match &args.rules {
+        Some(list) => list.split(',').map(absolute_rules).collect(),
+        None => f.compare.rules.clone(),
+    };
+    if specs.len() < 2 {
+        return Err(InputError::new("--rules", format!("{} rule set(s) to compare", specs.len()), "give at least two, e.g. --rules zhejiang-2020,heilongjiang-2020, or [compare] rules in the scenario").into());
+    }
+    let policies: Vec<Policy> = specs
+        .iter()
+        .map(|spec| {
+            Ok(Policy {
+                name: spec.clone(),
+                sets: crate::rules::load_policy(spec, &dir)?,
+            })
+        })
+        .collect::<Result<_, InputError>>()?;
+    let reps = args.reps.unwrap_or(f.compare.replicates);
+    if reps == 0 {
+        return Err(InputError::new(
+            "--reps",
+            "must be at least 1",
+            "give the number of replicates, e.g. --reps 5",
+        )
+        .into());
+    }
+    let args = args.world;
+    let target = args.out.clone().unwrap_or_else(|| {
+        let p = default_run_dir(&scenario);
+        p.with_file_name(p.file_name().map_or("compare".into(), |n| {
+            n.to_string_lossy().replacen("-seed", "-compare-seed", 1)
+        }))
+    });
+    RunDir::check(&target, args.force)?;
+    let (pool, threads) = thread_pool(args.threads)?;
+    let bar = progress_bar(
+        args.quiet,
+        reps as u64 * policies.len() as u64,
+        "{msg:>24} [{bar:40}] run {pos}/{len} ({eta} left)",
+    );
+    bar.set_message("running");
+    let comparison = pool.install(|| {
+        run_compare(&scenario, &policies, reps, |rep, p| {
+            bar.inc(1);
+            bar.set_message(format!("rep {rep}, {}", policies[p].name));
+        })
+    });
+    bar.finish_and_clear();
+    let out = RunDir::start(&target, args.force)?;
+    out.write(
+        "scenario.toml",
+        toml::to_string_pretty(&scenario.file)
+            .context("serialising the resolved scenario")?
+            .as_bytes(),
+    )?;
+    out.write("compare.json", &pretty_json(&comparison)?)?;
+    out.write("compare.csv", &comparison_csv(&comparison)?)?;
+    #[derive(Serialize)]
+    struct CompareProvenance {
+        hcsim_version: &'static str,
+        command_line: Vec<String>,
+        threads: usize,
+        wall_seconds: f64,
+        peak_rss_bytes: Option<u64>,
+    }
+    let provenance = CompareProvenance {
+        hcsim_version: env!("CARGO_PKG_VERSION"),
+        command_line: std::env::args().collect(),
+        threads,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        peak_rss_bytes: peak_rss_bytes(),
+    };
+    out.write("run.json", &pretty_json(&provenance)?)?;
+    let path = out.commit()?;
+    if !args.quiet {
+        eprintln!(
+            "{} rule sets x {reps} replicates in {:.1} s\nwrote {}",
+            policies.len(),
             provenance.wall_seconds,
             path.display()
         );

@@ -9,6 +9,7 @@ pub mod appeals;
 pub mod assign;
 pub mod city;
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod epidemic;
 pub mod evidence;

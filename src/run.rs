@@ -25,12 +25,17 @@ pub fn run_scenario(
 ) -> RunOutput {
     let city = City::build(scenario);
     on_build(&city);
-    let mut sim = Simulation::new(scenario, &city);
+    run_in(scenario, &city, on_day)
+}
+
+/// Runs a scenario in a city already built for it (same seed and replicate).
+pub fn run_in(scenario: &Scenario, city: &City, on_day: impl FnMut(&DayRecord)) -> RunOutput {
+    let mut sim = Simulation::new(scenario, city);
     let records = sim.run(on_day);
     let infectious_days = sim
         .history
         .expected_infectious_days(sim.key, CALIBRATION_SAMPLES);
-    let summary = Summary::new(scenario, &city, &records, infectious_days, &sim);
+    let summary = Summary::new(scenario, city, &records, infectious_days, &sim);
     RunOutput {
         records,
         summary,

@@ -5,7 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::dist::DistFile;
-use super::observe_file::{AppealsFile, ConsequencesFile, ObservationFile, PolicyFile};
+use super::observe_file::{
+    AppealsFile, CompareFile, ConsequencesFile, ObservationFile, PolicyFile,
+};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,6 +34,7 @@ pub struct ScenarioFile {
     pub policy: PolicyFile,
     pub consequences: ConsequencesFile,
     pub appeals: AppealsFile,
+    pub compare: CompareFile,
 }
 
 impl Default for ScenarioFile {
@@ -52,6 +55,7 @@ impl Default for ScenarioFile {
             policy: PolicyFile::default(),
             consequences: ConsequencesFile::default(),
             appeals: AppealsFile::default(),
+            compare: CompareFile::default(),
         }
     }
 }

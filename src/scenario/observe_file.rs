@@ -375,3 +375,25 @@ impl Default for AppealsFile {
         }
     }
 }
+
+/// `hcsim compare` defaults: the rule sets to compare and the replicates.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CompareFile {
+    /// Rule sets (built-in names, rule files relative to the scenario, base+overlay).
+    pub rules: Vec<String>,
+    pub replicates: u32,
+}
+
+impl Default for CompareFile {
+    fn default() -> Self {
+        Self {
+            rules: vec![
+                "zhejiang-2020".into(),
+                "heilongjiang-2020".into(),
+                "shaanxi-2020".into(),
+            ],
+            replicates: 5,
+        }
+    }
+}

@@ -366,6 +366,19 @@ pub fn validate(file: ScenarioFile, dir: &Path) -> Result<Scenario, InputError> 
             "name a built-in rule set (hcsim rules list) or a rule file",
         ));
     }
+    for (i, spec) in f.compare.rules.iter().enumerate() {
+        crate::rules::load_policy(spec, dir).map_err(|e| {
+            if e.line.is_none() && e.field.is_none() {
+                InputError {
+                    source: String::new(),
+                    ..e
+                }
+                .at_field(format!("compare.rules[{i}]"))
+            } else {
+                e
+            }
+        })?;
+    }
     let policy = crate::rules::load_policy(&f.policy.rules, dir).map_err(|e| {
         // A missing rule set is a problem of this field; an error inside a
         // rule file keeps that file's name and line.
