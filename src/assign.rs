@@ -54,7 +54,7 @@ impl ContextUse {
 pub struct Tally {
     pub flips: u16,
     pub flags: u8,
-    /// `since` of the code episode last appealed (+1; 0: none).
+    /// Start of the code episode last appealed (+1; 0: none).
     pub appealed: u16,
 }
 
@@ -317,7 +317,7 @@ impl Codes {
                             if code.colour() > colour {
                                 colour = code.colour();
                                 rule = (code.rule != NO_RULE).then_some((s, code.rule as usize));
-                                since = code.since;
+                                since = code.episode;
                             }
                             popup |= code.popup;
                         }
@@ -528,6 +528,7 @@ impl Codes {
                         consumed: [d, d],
                         popup_consumed: d,
                         since: d,
+                        episode: d,
                         ..Code::default()
                     };
                 }

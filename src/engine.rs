@@ -1,7 +1,7 @@
-//! The day loop. Owns the per-agent state and runs the phases of a day in
+//! The day loop. Owns the per-agent truth and runs the phases of a day in
 //! order: travel (arrivals and imported infections), transmission, background
-//! ILI, the day's record, then progression to the next day. Later phases
-//! (observation, rules, consequences) slot in after transmission.
+//! ILI, observation (noisy and oracle), code assignment with its consequences
+//! and appeals, the day's record, then progression to the next day.
 //!
 //! Invariant: no phase reads the clock, the environment or the thread count;
 //! every draw comes from a keyed stream (see `rng`), and parallel phases
@@ -116,7 +116,11 @@ impl<'a> Simulation<'a> {
             needs.screening = needs.screening.or(set.screening);
             for rule in &set.rules {
                 visit_preds(&rule.cond, &mut |p| {
-                    if let Pred::VisitedRiskArea { sources, .. } = p {
+                    if let Pred::VisitedRiskArea {
+                        sources, within, ..
+                    } = p
+                    {
+                        needs.risk_window = needs.risk_window.max(*within);
                         for (need, &s) in needs.risk_sources.iter_mut().zip(sources) {
                             *need |= s;
                         }
@@ -267,7 +271,14 @@ impl<'a> Simulation<'a> {
     }
 
     fn seed_infections(&mut self, rec: &mut DayRecord) {
-        let target = self.scenario.file.epidemic.initial_infected;
+        // Travelers come as whole households, so the city may hold fewer
+        // residents than the file asked for; never ask for more seeds than exist.
+        let target = self
+            .scenario
+            .file
+            .epidemic
+            .initial_infected
+            .min(self.city.residents as u64);
         let n = self.city.agents.len() as u32;
         let mut rng = self.key.stream(0, Purpose::Seeding, 0);
         let mut seeded = 0;
@@ -336,7 +347,9 @@ impl<'a> Simulation<'a> {
             if self.health[c.target as usize] == Health::Susceptible as u8 {
                 self.infect(c.target, day as i32, day, c.layer, rec);
                 // Yesterday's assignment is the code the infector showed today.
-                rec.infections_by_green += (self.codes.displayed[c.infector as usize] == 0) as u64;
+                if !self.codes.policy.is_empty() && self.codes.displayed[c.infector as usize] == 0 {
+                    rec.infections_by_green += 1;
+                }
             }
         }
     }

@@ -116,3 +116,46 @@ fn risk_areas_and_cases_follow_confirmations() {
     assert!(o.risk_areas_declared <= o.cases_confirmed && o.risk_areas_declared > 0);
     assert!(out.summary.red_person_days > 0);
 }
+
+#[test]
+fn risk_areas_are_declared_at_homes_not_at_the_quarantine_facility() {
+    use hcsim::city::City;
+    use hcsim::engine::Simulation;
+    use hcsim::mobility::Place;
+    let s = scenario("scenarios/hangzhou-2020.toml", &SMALL);
+    let city = City::build(&s);
+    let mut sim = Simulation::new(&s, &city);
+    sim.run(|_| {});
+    let facility = hcsim::observe::models::place_position(&city, Place::Facility).0;
+    let areas = &sim.observer.risk.areas;
+    assert!(!areas.is_empty());
+    let at_facility = areas
+        .iter()
+        .filter(|a| a.centre.dist(facility) < 100.0)
+        .count();
+    assert!(
+        at_facility <= 1,
+        "{at_facility} of {} areas sit at the facility",
+        areas.len()
+    );
+}
+
+#[test]
+fn tiny_cities_with_whole_household_travelers_still_run() {
+    // Travelers come as whole households and may leave fewer residents than
+    // asked for; seeding must not wait forever for residents that do not exist.
+    for seed in 1..7 {
+        let s = scenario(
+            "scenarios/hangzhou-2020.toml",
+            &[
+                "city.residents=10",
+                "travelers.count=3",
+                "epidemic.initial_infected=10",
+                "days=3",
+                &format!("seed={seed}"),
+            ],
+        );
+        let out = run_on(1, &s);
+        assert!(out.summary.infections_by_layer["seed"] <= out.summary.residents as u64);
+    }
+}

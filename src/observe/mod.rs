@@ -61,6 +61,15 @@ impl Truth<'_> {
     fn conf(&self, a: u32) -> Confinement {
         Confinement::from_u8(self.confinement[a as usize])
     }
+    /// Confinement on a past (or the current) day: free before the current
+    /// confinement began, as in `World`.
+    fn conf_on(&self, a: u32, day: u32) -> Confinement {
+        if day < self.confined_since[a as usize] as u32 {
+            Confinement::Free
+        } else {
+            self.conf(a)
+        }
+    }
     fn infected(&self, a: u32) -> bool {
         Health::from_u8(self.health[a as usize]).is_active()
     }
@@ -95,11 +104,12 @@ pub struct Needs {
     /// Location sources some `visited_risk_area` predicate reads (cell, GPS, Wi-Fi);
     /// records of other sources are never matched against risk areas.
     pub risk_sources: [bool; 3],
+    /// Longest `within` of those predicates: how far back a new area is scanned.
+    pub risk_window: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
 enum Pending {
-    /// A single test: agent, positive.
     /// A single test: agent, positive, infected when sampled.
     Single(u32, bool, bool),
     /// A pooled screening sample: first agent, participants bit mask, positive.
@@ -117,6 +127,7 @@ pub struct ObserverStats {
     pub contacts_listed_wrong_person: u64,
     pub secondary_contacts_listed: u64,
     pub stale_entries: u64,
+    /// Risk areas declared, or raised to a higher level by a new case.
     pub risk_areas_declared: u64,
     pub companions_listed: u64,
     pub symptom_reports: u64,
@@ -136,6 +147,8 @@ pub struct Observer {
     tracing_due: Vec<Vec<u32>>,
     declare_due: Vec<Vec<u32>>,
     releases_due: Vec<Vec<u32>>,
+    /// Travel-card listings by the day they show: (agent, level, day of the stay).
+    card_due: Vec<Vec<(u32, u8, u16)>>,
     false_fever_p: f64,
     /// First agent living in the rural fringe (zones are laid out in order).
     rural_first: u32,
@@ -172,6 +185,7 @@ impl Observer {
             tracing_due: vec![Vec::new(); horizon],
             declare_due: vec![Vec::new(); horizon],
             releases_due: vec![Vec::new(); horizon],
+            card_due: vec![Vec::new(); horizon],
             rural_first,
             towers: if enabled {
                 PlaceTowers::new(city)
@@ -229,7 +243,7 @@ impl Observer {
         day: u32,
     ) -> ([VisitRecords; MAX_VISITS], usize) {
         let mut out = [VisitRecords::default(); MAX_VISITS];
-        let plan = truth.schedules.plan(agent, day, truth.conf(agent));
+        let plan = truth.schedules.plan(agent, day, truth.conf_on(agent, day));
         for (k, v) in plan.visits().iter().enumerate() {
             let (pos, zone, env) = place_position(truth.city, v.place);
             out[k] = self.visit_records(truth, agent, day, k, v, pos, zone, env);
@@ -333,7 +347,8 @@ impl Observer {
             until
         };
         let e = &mut self.evidence[agent as usize];
-        if e.registry == 0 {
+        // A new status (a listed contact confirmed, say) is new evidence.
+        if e.registry & bits != bits {
             e.registry_since = day as u16;
         }
         e.registry |= bits;
@@ -354,39 +369,48 @@ impl Observer {
         stale
     }
 
+    /// The operator's itinerary card: a stay shows `lag_days` after it.
+    /// Travelers' last day in their origin region is the day before arrival;
+    /// rural phones are sometimes listed in a neighbouring region.
     fn travel_card(&mut self, t: &Truth) {
         let day = t.day;
+        let tc = self.params.travel_card.clone();
+        let lag = if tc.perfect { 0 } else { tc.lag_days };
+        let list = |queue: &mut Vec<Vec<(u32, u8, u16)>>, a: u32, level: usize, stay: u32| {
+            if let Some(q) = queue.get_mut((stay + lag).max(day) as usize) {
+                q.push((a, level as u8, stay as u16));
+            }
+        };
         for &a in t.city.arrivals.of(day) {
-            let level = t.origin_levels[t.city.agents.origin[a as usize] as usize];
+            let level = t.origin_levels[t.city.agents.origin[a as usize] as usize] as usize;
             if t.city.agents.has(a, flag::PHONE) {
-                record(
-                    &mut self.evidence[a as usize].travel_card[level as usize],
-                    day,
-                );
+                list(&mut self.card_due, a, level, day.saturating_sub(1));
             }
         }
-        let tc = &self.params.travel_card;
-        if tc.perfect || tc.border_overlap <= 0.0 {
-            return;
-        }
-        let level = Level::parse(&tc.border_region_level).unwrap_or(Level::Medium) as usize;
-        let n = t.city.agents.len() as u32;
-        let mut b = self.rural_first;
-        while b < n {
-            let len = BATCH.min(n - b);
-            let mut rng = self.key.stream(day, Purpose::Border, b as u64);
-            let k = Binomial::new(len as u64, tc.border_overlap).map_or(0, |d| d.sample(&mut rng));
-            for _ in 0..k {
-                let a = b + rng.random_range(0..len);
-                if t.present(a) && t.city.agents.has(a, flag::PHONE) {
-                    record(
-                        &mut self.evidence[a as usize].travel_card[level],
-                        day.saturating_sub(tc.lag_days),
-                    );
-                    self.stats.border_listings += 1;
+        if !tc.perfect && tc.border_overlap > 0.0 {
+            let level = Level::parse(&tc.border_region_level).unwrap_or(Level::Medium) as usize;
+            let n = t.city.agents.len() as u32;
+            let mut b = self.rural_first;
+            while b < n {
+                let len = BATCH.min(n - b);
+                let mut rng = self.key.stream(day, Purpose::Border, b as u64);
+                let k =
+                    Binomial::new(len as u64, tc.border_overlap).map_or(0, |d| d.sample(&mut rng));
+                for _ in 0..k {
+                    let a = b + rng.random_range(0..len);
+                    if t.present(a) && t.city.agents.has(a, flag::PHONE) {
+                        list(&mut self.card_due, a, level, day);
+                        self.stats.border_listings += 1;
+                    }
                 }
+                b += len;
             }
-            b += len;
+        }
+        for (a, level, stay) in std::mem::take(&mut self.card_due[day as usize]) {
+            record(
+                &mut self.evidence[a as usize].travel_card[level as usize],
+                stay as u32,
+            );
         }
     }
 
@@ -690,6 +714,7 @@ impl Observer {
     /// scans the window for records that fall in new or raised areas.
     fn declare(&mut self, t: &Truth) {
         let day = t.day;
+        let mut changed = Vec::new();
         for c in std::mem::take(&mut self.declare_due[day as usize]) {
             // The case's observed home: its first record of the previous day
             // (the night at home), else the registered address.
@@ -718,9 +743,16 @@ impl Observer {
                 scan,
             ) {
                 self.stats.risk_areas_declared += 1;
-                let window = 14.min(day + 1);
-                self.scan_area(t, i, day + 1 - window..day);
+                changed.push(i);
             }
+        }
+        if !changed.is_empty() {
+            // Records from before the declaration count, back as far as any
+            // rule looks.
+            changed.sort_unstable();
+            changed.dedup();
+            let window = self.needs.risk_window.max(1).min(day + 1);
+            self.scan(t, &changed, day + 1 - window..day);
         }
     }
 
@@ -730,10 +762,6 @@ impl Observer {
         }
         let all: Vec<usize> = (0..self.risk.areas.len()).collect();
         self.scan(t, &all, t.day..t.day + 1);
-    }
-
-    fn scan_area(&mut self, t: &Truth, i: usize, days: std::ops::Range<u32>) {
-        self.scan(t, &[i], days);
     }
 
     /// Records on `days` of the candidates of `areas` that fall in them. Each
@@ -776,7 +804,7 @@ impl Observer {
                         if city.agents.arrival_day[a as usize] as u32 > d {
                             continue;
                         }
-                        let plan = t.schedules.plan(a, d, t.conf(a));
+                        let plan = t.schedules.plan(a, d, t.conf_on(a, d));
                         for (k, v) in plan.visits().iter().enumerate() {
                             let (pos, zone, env) = place_position(city, v.place);
                             near.clear();
@@ -838,7 +866,7 @@ impl Observer {
         if day == 0 || !day.is_multiple_of(s.interval_days) {
             return;
         }
-        let k = s.pool_size.min(64);
+        let k = s.pool_size;
         let n = t.city.agents.len() as u32;
         let pools = n.div_ceil(k);
         let testing = self.params.testing.clone();

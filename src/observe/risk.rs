@@ -17,7 +17,6 @@ pub struct RiskArea {
     /// Days of the cases that made or renewed the area.
     pub case_days: Vec<u16>,
     pub level: Level,
-    pub declared: u16,
     /// Agents whose usual places are close enough for their records to fall in the area.
     pub candidates: Vec<u32>,
 }
@@ -52,7 +51,6 @@ pub struct RiskMap {
     district_cases: Vec<Vec<u16>>,
     /// Last day each district was at least low, medium, high.
     pub district_level_day: Vec<[u16; 3]>,
-    pub declared_total: u64,
 }
 
 fn level_for(count: usize, medium: u32, high: u32) -> Level {
@@ -73,7 +71,6 @@ impl RiskMap {
             compound_level: vec![0; city.compounds.len()],
             district_cases: vec![Vec::new(); city.districts as usize],
             district_level_day: vec![[NEVER; 3]; city.districts as usize],
-            declared_total: 0,
         }
     }
 
@@ -93,7 +90,6 @@ impl RiskMap {
         cell: bool,
         scan: bool,
     ) -> Option<usize> {
-        self.declared_total += 1;
         let district = city.district_of(home) as usize;
         self.district_cases[district].push(day as u16);
         let p = &self.params;
@@ -126,7 +122,6 @@ impl RiskMap {
             radius,
             case_days: vec![day as u16],
             level,
-            declared: day as u16,
             candidates,
         });
         self.raise_compounds(city, self.areas.len() - 1);

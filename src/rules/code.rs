@@ -33,6 +33,8 @@ pub struct Code {
     pub progress: u8,
     /// Day the current colour began.
     pub since: u16,
+    /// Day the colour last changed: one code episode, whatever restarts its countdown.
+    pub episode: u16,
     /// Day of the last counted negative test.
     pub last_step: u16,
     /// Evidence day that last set yellow, red.
@@ -51,6 +53,7 @@ impl Default for Code {
             rule: NO_RULE,
             progress: 0,
             since: 0,
+            episode: 0,
             last_step: NEVER,
             consumed: [NEVER; 2],
             popup_since: 0,
@@ -230,6 +233,9 @@ pub fn step(
         // Escalation, or new evidence of the same colour: the countdown restarts.
         code.colour = new_colour as u8;
         code.rule = new_rule;
+        if new_colour != from {
+            code.episode = day as u16;
+        }
         code.since = day as u16;
         code.progress = 0;
         code.last_step = NEVER;
@@ -258,6 +264,7 @@ pub fn step(
             if done {
                 code.colour = t.to as u8;
                 code.since = day as u16;
+                code.episode = day as u16;
                 code.progress = 0;
                 code.last_step = NEVER;
             }

@@ -108,7 +108,7 @@ pub const PREDICATES: &[(&str, &str)] = &[
     ),
     (
         "close_contact",
-        "close_contact(of = confirmed|any, within = D): listed as a close contact of a confirmed case (or of any case, suspected or asymptomatic included)",
+        "close_contact(of = confirmed|any, within = D): listed as a close contact of a confirmed case (or of any case, asymptomatic included)",
     ),
     (
         "secondary_contact",

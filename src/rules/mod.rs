@@ -115,7 +115,7 @@ impl RuleSet {
             let line = e.span().map(|s| line_of(text, s.start));
             InputError::new(name, e.message().trim().to_string(), "see the rule-set reference in README.md (hcsim rules show zhejiang-2020 for an example)").at_line(line)
         })?;
-        Self::compile(file, text).map_err(|e| {
+        Self::compile(file).map_err(|e| {
             let line = e.field.as_deref().and_then(|f| toml_line(text, f));
             InputError {
                 source: name.to_string(),
@@ -125,8 +125,7 @@ impl RuleSet {
         })
     }
 
-    fn compile(f: RuleSetFile, text: &str) -> Result<RuleSet, InputError> {
-        let _ = text;
+    fn compile(f: RuleSetFile) -> Result<RuleSet, InputError> {
         if f.name.trim().is_empty() {
             return Err(problem(
                 "name",
@@ -139,6 +138,13 @@ impl RuleSet {
                 "window_days",
                 "must be at least 1",
                 "give the default evidence window in days, e.g. 14",
+            ));
+        }
+        if f.rules.len() > 250 {
+            return Err(problem(
+                "rule",
+                format!("{} rules; at most 250 are supported", f.rules.len()),
+                "split the rule set",
             ));
         }
         if f.rules.iter().all(|r| !r.enabled) {
@@ -352,6 +358,17 @@ pub fn load_policy(spec: &str, dir: &Path) -> Result<Vec<RuleSet>, InputError> {
             ));
         }
     }
+    // One companion listing per person: every set must ask the same question.
+    let mut colocation = sets.iter().filter_map(|s| s.colocation);
+    if let Some(first) = colocation.next()
+        && colocation.any(|c| c != first)
+    {
+        return Err(InputError::new(
+            spec,
+            "the rule sets use colocated(...) with different parameters",
+            "combine rule sets whose colocated(...) parameters agree",
+        ));
+    }
     Ok(sets)
 }
 
@@ -389,6 +406,17 @@ fn transition(
             field,
             format!("{given} conditions given"),
             "give exactly one of after_checkins, after_days, after_negative_tests, on_release",
+        ));
+    }
+    if [t.after_checkins, t.after_negative_tests]
+        .iter()
+        .flatten()
+        .any(|&n| n > 255)
+    {
+        return Err(problem(
+            field,
+            "at most 255 check-ins or tests can be counted",
+            "give a count of 255 or less",
         ));
     }
     let how = if let Some(n) = t.after_checkins {

@@ -94,9 +94,8 @@ impl Default for CellFile {
 #[serde(deny_unknown_fields, default)]
 pub struct TravelCardFile {
     pub perfect: bool,
-    /// Days the card looks back.
-    pub window_days: u32,
-    /// Days before a stay shows on the card.
+    /// Days before a stay shows on the card. (How far back it looks is the
+    /// `within` of the rules' `arrived_from`.)
     pub lag_days: u32,
     /// Daily probability that a phone in the rural fringe is listed in a
     /// neighbouring region through a border cell [U].
@@ -109,7 +108,6 @@ impl Default for TravelCardFile {
     fn default() -> Self {
         Self {
             perfect: false,
-            window_days: 14,
             lag_days: 1,
             border_overlap: 0.002,
             border_region_level: "medium".into(),
@@ -165,7 +163,8 @@ impl Default for RegistryFile {
 #[serde(deny_unknown_fields, default)]
 pub struct CheckinFile {
     pub perfect: bool,
-    /// Probability an app user checks in on a given day [U].
+    /// Probability a person present checks in on a given day: app users in
+    /// the app, others through their community (so everyone can count check-ins) [U].
     pub compliance: f64,
     /// Probability a person with symptoms reports them (honesty below 1) [U].
     pub honesty: f64,

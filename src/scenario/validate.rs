@@ -532,6 +532,13 @@ fn observation(o: &super::observe_file::ObservationFile) -> Check {
         }
     }
     let s = &o.testing;
+    if s.result_delay_days < 1 {
+        return Err(fail(
+            "observation.testing.result_delay_days",
+            "must be at least 1 (a result comes the day after the sample at the earliest)",
+            "give 1 or more",
+        ));
+    }
     probability("observation.testing.sensitivity", s.sensitivity)?;
     probability("observation.testing.specificity", s.specificity)?;
     let r = &o.risk_areas;
