@@ -9,8 +9,8 @@ use crate::city::{City, NONE, flag};
 use crate::rng::{Purpose, StreamKey};
 use crate::scenario::file::MobilityFile;
 
-/// Where an agent is confined. Later phases (quarantine rules) set this; the
-/// schedule honours it.
+/// Where an agent is confined. Code assignment (`assign`) sets it from the
+/// displayed code; the schedule honours it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Confinement {
