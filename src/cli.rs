@@ -336,6 +336,17 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     )?;
     dir.write("summary.json", &pretty_json(&output.summary)?)?;
     dir.write("daily.csv", &daily_csv(&output.records)?)?;
+    if !scenario.policy.is_empty() {
+        let svgs = crate::report::write_figures(
+            dir.path(),
+            &crate::report::run_figures(&output.records, &output.summary),
+        )
+        .map_err(|e| anyhow::anyhow!("drawing the charts: {e}"))?;
+        dir.write(
+            "report.html",
+            crate::report::html::run_page(&scenario, &output.summary, &svgs).as_bytes(),
+        )?;
+    }
     let agents = output.summary.agents as u64;
     let simulate = finished.duration_since(built_at).as_secs_f64();
     let peak = peak_rss_bytes();
@@ -435,6 +446,13 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
     )?;
     out.write("compare.json", &pretty_json(&comparison)?)?;
     out.write("compare.csv", &comparison_csv(&comparison)?)?;
+    let svgs =
+        crate::report::write_figures(out.path(), &crate::report::compare_figures(&comparison))
+            .map_err(|e| anyhow::anyhow!("drawing the charts: {e}"))?;
+    out.write(
+        "report.html",
+        crate::report::html::compare_page(&scenario, &comparison, &svgs).as_bytes(),
+    )?;
     #[derive(Serialize)]
     struct CompareProvenance {
         hcsim_version: &'static str,

@@ -117,6 +117,9 @@ pub struct Comparison {
     pub metrics: Vec<PolicyMetric>,
     pub differences: Vec<PairedDifference>,
     pub replicate_rows: Vec<ReplicateRow>,
+    /// Per policy, per day: mean over replicates of green, yellow, red and the appeal backlog.
+    #[serde(skip)]
+    pub daily: Vec<Vec<[f64; 4]>>,
 }
 
 fn metric(summary: &serde_json::Value, name: &str) -> f64 {
@@ -137,6 +140,7 @@ pub fn compare(
     // values[policy][metric][replicate]
     let mut values = vec![vec![Vec::with_capacity(reps as usize); METRICS.len()]; policies.len()];
     let mut rows = Vec::new();
+    let mut daily = vec![vec![[0.0; 4]; scenario.file.days as usize]; policies.len()];
     let first = scenario.file.replicate;
     for rep in first..first + reps {
         let mut world = scenario.clone();
@@ -147,7 +151,19 @@ pub fn compare(
             let mut s = world.clone();
             s.policy = policy.sets.clone();
             s.file.policy.rules = policy.name.clone();
-            let summary: Summary = run_in(&s, &city, |_| {}).summary;
+            let out = run_in(&s, &city, |_| {});
+            for (day, r) in daily[p].iter_mut().zip(&out.records) {
+                let v = [
+                    r.colours[0],
+                    r.colours[1],
+                    r.colours[2],
+                    r.codes.appeals_backlog,
+                ];
+                for (d, x) in day.iter_mut().zip(v) {
+                    *d += x as f64 / reps as f64;
+                }
+            }
+            let summary: Summary = out.summary;
             let json = serde_json::to_value(&summary).expect("summary serialises");
             for (m, name) in METRICS.iter().enumerate() {
                 let v = metric(&json, name);
@@ -199,6 +215,7 @@ pub fn compare(
         metrics,
         differences,
         replicate_rows: rows,
+        daily,
     }
 }
 

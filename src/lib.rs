@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod mobility;
 pub mod observe;
 pub mod output;
+pub mod report;
 pub mod rng;
 pub mod rules;
 pub mod run;

@@ -439,6 +439,11 @@ impl RunDir {
         })
     }
 
+    /// The directory being written (renamed into place by `commit`).
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
     pub fn write(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
         std::fs::write(self.staging.join(name), bytes)
     }
