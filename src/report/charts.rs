@@ -31,6 +31,11 @@ fn register_font() {
     });
 }
 
+/// A 95 % interval (low, high), when known.
+pub type Interval = Option<(f64, f64)>;
+/// (name, x, x interval, y, y interval).
+pub type ScatterPoint = (String, f64, Interval, f64, Interval);
+
 /// A chart's content.
 #[derive(Clone, Debug)]
 pub enum Chart {
@@ -44,7 +49,7 @@ pub enum Chart {
     Bars {
         title: String,
         y_label: String,
-        bars: Vec<(String, f64, Option<(f64, f64)>)>,
+        bars: Vec<(String, f64, Interval)>,
     },
     /// Stacked bars: per name, values of each part (parts named in `parts`).
     Stacked {
@@ -58,7 +63,7 @@ pub enum Chart {
         title: String,
         x_label: String,
         y_label: String,
-        points: Vec<(String, f64, Option<(f64, f64)>, f64, Option<(f64, f64)>)>,
+        points: Vec<ScatterPoint>,
     },
 }
 
