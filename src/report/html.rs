@@ -174,7 +174,7 @@ pub fn compare_page(s: &Scenario, c: &Comparison, charts: &[(String, String)]) -
         }
         body.push_str("</tr>");
     }
-    body.push_str("</table><h2>Paired differences (row minus column policy, same worlds)</h2><table id=differences><tr><th>metric</th><th>pair</th><th>difference</th></tr>");
+    body.push_str("</table><h2>Paired differences (first minus second rule set, on the same worlds)</h2><table id=differences><tr><th>metric</th><th>pair</th><th>difference</th></tr>");
     for d in &c.differences {
         if DEFINITIONS.iter().any(|(m, _)| *m == d.metric) {
             let _ = write!(
