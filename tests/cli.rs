@@ -60,6 +60,8 @@ fn run_writes_a_complete_directory_and_never_overwrites() {
         (travelers / 60000.0 - 110.0 / 310.0).abs() < 0.01,
         "travelers {travelers}"
     );
+    let page = fs::read_to_string(dir.path().join("run/report.html")).unwrap();
+    assert!(page.contains("id=metrics") && page.matches("<svg").count() == 3);
     // The resolved scenario is itself a valid scenario.
     let o = hcsim(dir.path(), &["validate", "run/scenario.toml"]);
     assert!(o.status.success(), "{}", stderr(&o));

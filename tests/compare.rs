@@ -108,6 +108,31 @@ fn a_comparison_is_reproducible_and_written_in_full() {
         c["replicate_rows"].as_array().unwrap().len(),
         2 * 2 * n_metrics
     );
+    let page = fs::read_to_string(dir.path().join("a/report.html")).unwrap();
+    assert!(
+        page.contains("id=metrics") && page.matches("<svg").count() == 7,
+        "report.html has the table and seven charts"
+    );
+    // Offline: nothing is loaded from anywhere (the SVG namespace is only a name).
+    assert!(
+        !page.contains("<script") && !page.contains("src=\"http") && !page.contains("href=\"http")
+    );
+    for chart in [
+        "red",
+        "yellow",
+        "false_red_rate",
+        "green_infectious",
+        "backlog",
+        "quarantine",
+        "tradeoff",
+    ] {
+        for ext in ["svg", "png"] {
+            assert!(
+                dir.path().join(format!("a/plots/{chart}.{ext}")).exists(),
+                "{chart}.{ext}"
+            );
+        }
+    }
     let o = hcsim(
         dir.path(),
         &["compare", "--rules", "zhejiang-2020", "--quiet"],
