@@ -135,48 +135,77 @@ pub fn compare(
     scenario: &Scenario,
     policies: &[Policy],
     reps: u32,
-    mut on_run: impl FnMut(u32, usize),
+    on_run: impl Fn(u32, usize) + Sync,
 ) -> Comparison {
+    use rayon::prelude::*;
+    let first = scenario.file.replicate;
+    // Replicates run in parallel with each other (and each run in parallel
+    // inside); results are collected in replicate order, so the output does
+    // not depend on scheduling. Per replicate: for each policy, the metric
+    // values and the daily series (green, yellow, red, backlog).
+    type RepResult = Vec<(Vec<f64>, Vec<[f64; 4]>, u64)>;
+    let per_rep: Vec<RepResult> = (first..first + reps)
+        .into_par_iter()
+        .map(|rep| {
+            let mut world = scenario.clone();
+            world.file.replicate = rep;
+            // The city depends on seed and replicate only: built once for all policies.
+            let city = City::build(&world);
+            policies
+                .iter()
+                .enumerate()
+                .map(|(p, policy)| {
+                    let mut s = world.clone();
+                    s.policy = policy.sets.clone();
+                    s.file.policy.rules = policy.name.clone();
+                    let out = run_in(&s, &city, |_| {});
+                    let series = out
+                        .records
+                        .iter()
+                        .map(|r| {
+                            [
+                                r.colours[0],
+                                r.colours[1],
+                                r.colours[2],
+                                r.codes.appeals_backlog,
+                            ]
+                            .map(|x| x as f64)
+                        })
+                        .collect();
+                    let summary: Summary = out.summary;
+                    let json = serde_json::to_value(&summary).expect("summary serialises");
+                    on_run(rep, p);
+                    (
+                        METRICS.iter().map(|name| metric(&json, name)).collect(),
+                        series,
+                        s.file.seed,
+                    )
+                })
+                .collect()
+        })
+        .collect();
     // values[policy][metric][replicate]
     let mut values = vec![vec![Vec::with_capacity(reps as usize); METRICS.len()]; policies.len()];
     let mut rows = Vec::new();
     let mut daily = vec![vec![[0.0; 4]; scenario.file.days as usize]; policies.len()];
-    let first = scenario.file.replicate;
-    for rep in first..first + reps {
-        let mut world = scenario.clone();
-        world.file.replicate = rep;
-        // The city depends on seed and replicate only: build it once for all policies.
-        let city = City::build(&world);
-        for (p, policy) in policies.iter().enumerate() {
-            let mut s = world.clone();
-            s.policy = policy.sets.clone();
-            s.file.policy.rules = policy.name.clone();
-            let out = run_in(&s, &city, |_| {});
-            for (day, r) in daily[p].iter_mut().zip(&out.records) {
-                let v = [
-                    r.colours[0],
-                    r.colours[1],
-                    r.colours[2],
-                    r.codes.appeals_backlog,
-                ];
+    for (k, rep_results) in per_rep.into_iter().enumerate() {
+        let rep = first + k as u32;
+        for (p, (metric_values, series, seed)) in rep_results.into_iter().enumerate() {
+            for (day, v) in daily[p].iter_mut().zip(series) {
                 for (d, x) in day.iter_mut().zip(v) {
-                    *d += x as f64 / reps as f64;
+                    *d += x / reps as f64;
                 }
             }
-            let summary: Summary = out.summary;
-            let json = serde_json::to_value(&summary).expect("summary serialises");
-            for (m, name) in METRICS.iter().enumerate() {
-                let v = metric(&json, name);
+            for (m, (name, v)) in METRICS.iter().zip(metric_values).enumerate() {
                 values[p][m].push(v);
                 rows.push(ReplicateRow {
-                    policy: policy.name.clone(),
+                    policy: policies[p].name.clone(),
                     replicate: rep,
-                    seed: s.file.seed,
+                    seed,
                     metric: name,
                     value: v,
                 });
             }
-            on_run(rep, p);
         }
     }
     let mut metrics = Vec::new();
