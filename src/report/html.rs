@@ -81,7 +81,13 @@ fn num(v: f64) -> String {
     } else if v.abs() >= 100.0 || v == v.trunc() {
         format!("{:.0}", v)
     } else {
-        format!("{:.4}", v)
+        // Rounding a tiny negative value should not print "-0.0000".
+        let text = format!("{:.4}", v);
+        if text == "-0.0000" {
+            "0.0000".into()
+        } else {
+            text
+        }
     }
 }
 
