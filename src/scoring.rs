@@ -80,7 +80,7 @@ pub fn attribute(
     day: u32,
 ) -> u16 {
     let mut bits = 0u16;
-    visit(&rule.cond, &mut |p| {
+    crate::rules::visit_preds(&rule.cond, &mut |p| {
         let holds = |e: &Evidence, c: &Context| eval(&Cond::Pred(p.clone()), e, c, day).is_some();
         if !holds(obs.0, obs.1) || holds(orc.0, orc.1) {
             return;
@@ -130,8 +130,4 @@ pub fn attribute(
     } else {
         bits
     }
-}
-
-fn visit(c: &Cond, f: &mut impl FnMut(&Pred)) {
-    crate::rules::visit_preds(c, f)
 }
