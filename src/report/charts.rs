@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// Colours for series, in order.
@@ -118,33 +119,68 @@ fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo, hi + 0.05 * (hi - lo))
 }
 
-fn draw<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    chart: &Chart,
-) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type DrawResult<T, DB> =
+    std::result::Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// A chart area with its caption and axes. With `names`, the x axis is
+/// categorical (one slot per name, bars at 0, 1, 2, ...).
+fn axes<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    x: (f64, f64),
+    y: (f64, f64),
+    x_desc: &str,
+    y_desc: &str,
+    names: Option<&[String]>,
+) -> DrawResult<Plot<'a, DB>, DB> {
+    let mut c = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(90)
+        .build_cartesian_2d(x.0..x.1, y.0..y.1)?;
+    let category = |v: &f64| {
+        names
+            .and_then(|n| n.get(v.round() as usize))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut mesh = c.configure_mesh();
+    mesh.x_desc(x_desc)
+        .y_desc(y_desc)
+        .y_label_formatter(&compact)
+        .label_style(("sans-serif", 16));
+    if let Some(n) = names {
+        mesh.disable_x_mesh()
+            .x_labels(n.len())
+            .x_label_formatter(&category);
+    } else {
+        mesh.x_label_formatter(&compact);
+    }
+    mesh.draw()?;
+    Ok(c)
+}
+
+fn legend<'a, DB: DrawingBackend + 'a>(c: &mut Plot<'a, DB>) -> DrawResult<(), DB> {
+    c.configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 16))
+        .draw()
+}
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> DrawResult<(), DB> {
     root.fill(&WHITE)?;
-    let font = ("sans-serif", 16);
     match chart {
         Chart::Lines {
             title,
             y_label,
             series,
         } => {
-            let (x0, x1) = span(series.iter().flat_map(|s| s.1.iter().map(|p| p.0)));
-            let (y0, y1) = span(series.iter().flat_map(|s| s.1.iter().map(|p| p.1)));
-            let mut c = ChartBuilder::on(root)
-                .caption(title, ("sans-serif", 20))
-                .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(80)
-                .build_cartesian_2d(x0..x1, y0..y1)?;
-            c.configure_mesh()
-                .x_desc("day")
-                .y_desc(y_label.as_str())
-                .x_label_formatter(&|x| format!("{x:.0}"))
-                .y_label_formatter(&compact)
-                .label_style(font)
-                .draw()?;
+            let x = span(series.iter().flat_map(|s| s.1.iter().map(|p| p.0)));
+            let y = span(series.iter().flat_map(|s| s.1.iter().map(|p| p.1)));
+            let mut c = axes(root, title, x, y, "day", y_label, None)?;
             for (i, (name, pts)) in series.iter().enumerate() {
                 let colour = PALETTE[i % PALETTE.len()];
                 c.draw_series(LineSeries::new(pts.iter().copied(), colour.stroke_width(2)))?
@@ -153,40 +189,29 @@ fn draw<DB: DrawingBackend>(
                         PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
                     });
             }
-            c.configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .label_font(font)
-                .draw()?;
+            legend(&mut c)?;
         }
         Chart::Bars {
             title,
             y_label,
             bars,
         } => {
-            let (y0, y1) = span(bars.iter().flat_map(|b| [b.1, b.2.map_or(b.1, |c| c.1)]));
-            let n = bars.len();
-            let mut c = ChartBuilder::on(root)
-                .caption(title, ("sans-serif", 20))
-                .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(80)
-                .build_cartesian_2d(-0.5f64..n as f64 - 0.5, y0..y1)?;
+            let y = span(bars.iter().flat_map(|b| [b.1, b.2.map_or(b.1, |c| c.1)]));
             let names: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
-            c.configure_mesh()
-                .disable_x_mesh()
-                .x_labels(n)
-                .x_label_formatter(&|x| names.get(x.round() as usize).cloned().unwrap_or_default())
-                .y_desc(y_label.as_str())
-                .y_label_formatter(&compact)
-                .label_style(font)
-                .draw()?;
+            let mut c = axes(
+                root,
+                title,
+                (-0.5, bars.len() as f64 - 0.5),
+                y,
+                "",
+                y_label,
+                Some(&names),
+            )?;
             for (i, (_, v, ci)) in bars.iter().enumerate() {
                 let x = i as f64;
-                let colour = PALETTE[i % PALETTE.len()];
                 c.draw_series(std::iter::once(Rectangle::new(
                     [(x - 0.3, 0.0), (x + 0.3, *v)],
-                    colour.filled(),
+                    PALETTE[i % PALETTE.len()].filled(),
                 )))?;
                 if let Some((lo, hi)) = ci {
                     c.draw_series(std::iter::once(ErrorBar::new_vertical(
@@ -206,47 +231,33 @@ fn draw<DB: DrawingBackend>(
             parts,
             bars,
         } => {
-            let (y0, y1) = span(bars.iter().map(|b| b.1.iter().sum::<f64>()));
-            let n = bars.len();
-            let mut c = ChartBuilder::on(root)
-                .caption(title, ("sans-serif", 20))
-                .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(90)
-                .build_cartesian_2d(-0.5f64..n as f64 - 0.5, y0..y1)?;
+            let y = span(bars.iter().map(|b| b.1.iter().sum::<f64>()));
             let names: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
-            c.configure_mesh()
-                .disable_x_mesh()
-                .x_labels(n)
-                .x_label_formatter(&|x| names.get(x.round() as usize).cloned().unwrap_or_default())
-                .y_desc(y_label.as_str())
-                .y_label_formatter(&compact)
-                .label_style(font)
-                .draw()?;
+            let mut c = axes(
+                root,
+                title,
+                (-0.5, bars.len() as f64 - 0.5),
+                y,
+                "",
+                y_label,
+                Some(&names),
+            )?;
             for (k, part) in parts.iter().enumerate() {
                 let colour = PALETTE[k % PALETTE.len()];
-                let rects: Vec<Rectangle<(f64, f64)>> = bars
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, vals))| {
-                        let base: f64 = vals[..k].iter().sum();
-                        Rectangle::new(
-                            [(i as f64 - 0.3, base), (i as f64 + 0.3, base + vals[k])],
-                            colour.filled(),
-                        )
-                    })
-                    .collect();
+                let rects = bars.iter().enumerate().map(|(i, (_, vals))| {
+                    let base: f64 = vals[..k].iter().sum();
+                    Rectangle::new(
+                        [(i as f64 - 0.3, base), (i as f64 + 0.3, base + vals[k])],
+                        colour.filled(),
+                    )
+                });
                 c.draw_series(rects)?
                     .label(part.as_str())
                     .legend(move |(x, y)| {
                         Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled())
                     });
             }
-            c.configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .label_font(font)
-                .draw()?;
+            legend(&mut c)?;
         }
         Chart::Scatter {
             title,
@@ -254,21 +265,9 @@ fn draw<DB: DrawingBackend>(
             y_label,
             points,
         } => {
-            let (x0, x1) = span(points.iter().flat_map(|p| [p.1, p.2.map_or(p.1, |c| c.1)]));
-            let (y0, y1) = span(points.iter().flat_map(|p| [p.3, p.4.map_or(p.3, |c| c.1)]));
-            let mut c = ChartBuilder::on(root)
-                .caption(title, ("sans-serif", 20))
-                .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(80)
-                .build_cartesian_2d(x0..x1, y0..y1)?;
-            c.configure_mesh()
-                .x_desc(x_label.as_str())
-                .y_desc(y_label.as_str())
-                .x_label_formatter(&compact)
-                .y_label_formatter(&compact)
-                .label_style(font)
-                .draw()?;
+            let x = span(points.iter().flat_map(|p| [p.1, p.2.map_or(p.1, |c| c.1)]));
+            let y = span(points.iter().flat_map(|p| [p.3, p.4.map_or(p.3, |c| c.1)]));
+            let mut c = axes(root, title, x, y, x_label, y_label, None)?;
             for (i, (name, x, xci, y, yci)) in points.iter().enumerate() {
                 let colour = PALETTE[i % PALETTE.len()];
                 if let Some((lo, hi)) = xci {
@@ -295,11 +294,7 @@ fn draw<DB: DrawingBackend>(
                     .label(name.as_str())
                     .legend(move |(x, y)| Circle::new((x + 7, y), 5, colour.filled()));
             }
-            c.configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .label_font(font)
-                .draw()?;
+            legend(&mut c)?;
         }
     }
     Ok(())
