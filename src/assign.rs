@@ -30,6 +30,8 @@ pub struct ContextUse {
     pub district_risk: bool,
     /// Longest run of missed check-ins a rule asks about (0: none).
     pub missed_cap: u32,
+    /// Longest window of any predicate, days.
+    pub max_window: u32,
 }
 
 impl ContextUse {
@@ -37,15 +39,39 @@ impl ContextUse {
         let mut u = Self::default();
         for set in policy {
             for rule in &set.rules {
-                visit_preds(&rule.cond, &mut |p| match p {
-                    Pred::MissedCheckins { n } => u.missed_cap = u.missed_cap.max(*n),
-                    Pred::LivesInRiskArea { .. } => u.home_risk = true,
-                    Pred::DistrictRisk { .. } => u.district_risk = true,
-                    _ => {}
+                visit_preds(&rule.cond, &mut |p| {
+                    match p {
+                        Pred::MissedCheckins { n } => u.missed_cap = u.missed_cap.max(*n),
+                        Pred::LivesInRiskArea { .. } => u.home_risk = true,
+                        Pred::DistrictRisk { .. } => u.district_risk = true,
+                        _ => {}
+                    }
+                    u.max_window = u.max_window.max(window_of(p));
                 });
             }
         }
         u
+    }
+}
+
+/// The window a predicate looks back over (0 for state-like ones).
+fn window_of(p: &Pred) -> u32 {
+    match *p {
+        Pred::CloseContact { within, .. }
+        | Pred::SecondaryContact { within }
+        | Pred::VisitedRiskArea { within, .. }
+        | Pred::DistrictRisk { within, .. }
+        | Pred::Symptoms { within }
+        | Pred::ClinicVisit { within }
+        | Pred::Fever { within }
+        | Pred::ArrivedFrom { within, .. }
+        | Pred::NoTest { within }
+        | Pred::TestPositive { within }
+        | Pred::TestNegative { within }
+        | Pred::PoolPositive { within }
+        | Pred::Released { within } => within,
+        Pred::Colocated(c) => c.window_days,
+        Pred::Registry(_) | Pred::LivesInRiskArea { .. } | Pred::MissedCheckins { .. } => 0,
     }
 }
 
@@ -289,25 +315,27 @@ impl Codes {
                         let (e_obs, e_orc) = (&obs.evidence[i], &orc.evidence[i]);
                         let my_obs = &mut obs_codes[k * sets..(k + 1) * sets];
                         let my_orc = &mut orc_codes[k * sets..(k + 1) * sets];
-                        let blank = Evidence::default();
+                        let ctx_obs = this.context(city, obs, site_district, a, day);
+                        let ctx_orc = this.context(city, orc, site_district, a, day);
+                        // Fast path: nothing recent enough for any rule to see,
+                        // green codes with nothing pending, and a policy that
+                        // leaves such a person green: stepping would change nothing.
+                        let w = this.ctx_use.max_window;
                         if quiet_is_green
-                            && *e_obs == blank
-                            && *e_orc == blank
-                            && this.ctx_use.missed_cap == 0
-                            && !this.ctx_use.home_risk
-                            && !this.ctx_use.district_risk
+                            && e_obs.quiet(day, w)
+                            && e_orc.quiet(day, w)
+                            && ctx_obs.quiet(day, w)
+                            && ctx_orc.quiet(day, w)
                             && my_obs
                                 .iter()
                                 .chain(my_orc.iter())
-                                .all(|x| *x == Code::default())
+                                .all(|x| x.colour == 0 && !x.popup)
                         {
                             c[slot::GREEN] += 1;
                             c[slot::SHADOW] += 1;
                             confine(conf, conf_since, k, Confinement::Free);
                             continue;
                         }
-                        let ctx_obs = this.context(city, obs, site_district, a, day);
-                        let ctx_orc = this.context(city, orc, site_district, a, day);
                         let checked_in = obs.checked_in(city, a, day);
                         // Observed codes: the strictest set decides, with its rule.
                         let (mut colour, mut popup, mut rule, mut since) =

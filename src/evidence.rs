@@ -129,6 +129,33 @@ impl Default for Evidence {
     }
 }
 
+impl Evidence {
+    /// Nothing listed and every recorded day at least `window` days old: no
+    /// predicate with a window up to `window` can tell this record from an
+    /// empty one.
+    pub fn quiet(&self, today: u32, window: u32) -> bool {
+        let old = |d: u16| !within(d, today, window);
+        self.registry == 0
+            && [
+                self.released_day,
+                self.contact_day,
+                self.secondary_day,
+                self.colocated_day,
+                self.symptom_report_day,
+                self.clinic_day,
+                self.fever_day,
+                self.test_day,
+                self.negative_day,
+                self.positive_day,
+                self.pool_positive_day,
+            ]
+            .into_iter()
+            .all(old)
+            && self.risk_visit.iter().flatten().copied().all(old)
+            && self.travel_card.into_iter().all(old)
+    }
+}
+
 /// Raises `slot` to `day` (evidence days only move forward).
 #[inline]
 pub fn record(slot: &mut u16, day: u32) {
@@ -152,6 +179,18 @@ pub struct Context {
     pub home_risk: Option<Level>,
     /// Highest district risk level of the home or site district in the window, with the day it last held.
     pub district_risk: [u16; 3],
-    /// Consecutive daily check-ins missed up to yesterday (app users).
+    /// Consecutive daily check-ins missed up to yesterday.
     pub missed_checkins: u16,
+}
+
+impl Context {
+    /// As good as an empty context for predicates with windows up to `window`.
+    pub fn quiet(&self, today: u32, window: u32) -> bool {
+        self.home_risk.is_none()
+            && self.missed_checkins == 0
+            && self
+                .district_risk
+                .iter()
+                .all(|&d| !within(d, today, window))
+    }
 }
