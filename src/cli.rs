@@ -30,9 +30,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run one scenario and write a run directory (summary.json, daily.csv, run.json, scenario.toml).
+    /// Run one scenario and write a run directory (summary.json, daily.csv, run.json, scenario.toml, plots, report.html).
     Run(RunArgs),
-    /// Run several rule sets on the same worlds and compare them with confidence intervals (compare.json, compare.csv).
+    /// Run several rule sets on the same worlds and compare them with confidence intervals (compare.json, compare.csv, plots, report.html).
     Compare(CompareArgs),
     /// List, show or check rule sets.
     Rules {
