@@ -7,30 +7,35 @@ import zlib
 
 
 def png_pixels(path):
-    """Decodes an 8-bit RGB or RGBA PNG (what Chromium writes) into rows of bytes."""
+    """Decodes a non-interlaced PNG of any colour type and bit depth 8 or 16
+    into rows of pixels, each pixel a tuple of samples (palette images give
+    their palette index)."""
     data = open(path, "rb").read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat, width, height, channels = 8, b"", 0, 0, 0
+    pos, idat, header = 8, b"", None
     while pos < len(data):
         length, kind = struct.unpack(">I4s", data[pos:pos + 8])
         body = data[pos + 8:pos + 8 + length]
         if kind == b"IHDR":
-            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
-            assert depth == 8 and colour in (2, 6), f"unsupported PNG (depth {depth}, colour {colour})"
-            channels = 3 if colour == 2 else 4
+            header = struct.unpack(">IIBBBBB", body[:13])
         elif kind == b"IDAT":
             idat += body
         pos += 12 + length
+    width, height, depth, colour, _, _, interlace = header
+    assert interlace == 0, "interlaced PNG: not supported by this check"
+    assert depth in (8, 16) or (colour == 3 and depth == 8), f"unsupported bit depth {depth}"
+    samples = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[colour]
+    bpp = samples * depth // 8
     raw = zlib.decompress(idat)
-    stride = width * channels
+    stride = width * bpp
     rows, prev = [], bytearray(stride)
     for y in range(height):
         f = raw[y * (stride + 1)]
         line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
         for i in range(stride):
-            a = line[i - channels] if i >= channels else 0
+            a = line[i - bpp] if i >= bpp else 0
             b = prev[i]
-            c = prev[i - channels] if i >= channels else 0
+            c = prev[i - bpp] if i >= bpp else 0
             if f == 1:
                 line[i] = (line[i] + a) & 255
             elif f == 2:
@@ -42,9 +47,9 @@ def png_pixels(path):
                 pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
                 pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
                 line[i] = (line[i] + pred) & 255
-        rows.append(bytes(line))
+        rows.append([bytes(line[i:i + bpp]) for i in range(0, stride, bpp)])
         prev = line
-    return width, height, channels, rows
+    return width, height, rows
 
 
 def main(dom_path, shot_path, figures):
@@ -52,12 +57,17 @@ def main(dom_path, shot_path, figures):
     assert 'id="metrics"' in dom, "the metrics table is missing"
     assert dom.count("<svg") >= figures, f"expected {figures} charts, found {dom.count('<svg')}"
     assert "false_red_rate" in dom, "metric rows are missing"
-    width, height, channels, rows = png_pixels(shot_path)
+    width, height, rows = png_pixels(shot_path)
     pixels = width * height
-    non_white = sum(1 for row in rows for i in range(0, len(row), channels) if row[i:i + 3] != b"\xff\xff\xff")
-    colours = len({row[i:i + 3] for row in rows[::7] for i in range(0, len(row), channels * 7)})
-    share = non_white / pixels
-    print(f"report check: {width}x{height} screenshot, {share:.1%} non-white, {colours} colours, {dom.count('<svg')} charts")
+    # The page background is the most common pixel; anything else is content.
+    counts = {}
+    for row in rows[::3]:
+        for px in row[::3]:
+            counts[px] = counts.get(px, 0) + 1
+    background = max(counts, key=counts.get)
+    share = 1 - counts[background] / sum(counts.values())
+    colours = len(counts)
+    print(f"report check: {width}x{height} screenshot, {share:.1%} not background, {colours} colours, {dom.count('<svg')} charts")
     assert share > 0.02, "the screenshot is blank"
     assert colours > 20, "the screenshot has no charts or text"
 

@@ -116,7 +116,7 @@ struct CompareArgs {
     /// Rule sets to compare, comma-separated (each a built-in, a rule file or base+overlay) [default: the scenario's [compare] rules].
     #[arg(long, value_name = "A,B,...")]
     rules: Option<String>,
-    /// Replicates: independent worlds (seed, replicate 0..N), each run under every rule set [default: [compare] replicates].
+    /// Replicates: independent worlds (the seed with replicates r..r+N-1, r the scenario's `replicate`), each run under every rule set [default: [compare] replicates].
     #[arg(long, value_name = "N")]
     reps: Option<u32>,
 }
@@ -198,7 +198,10 @@ fn resolve(args: &WorldArgs, rules: Option<&str>) -> Result<(Scenario, PathBuf),
         set.push(format!("days={days}"));
     }
     if let Some(rules) = rules {
-        set.push(format!("policy.rules={:?}", absolute_rules(rules)));
+        set.push(format!(
+            "policy.rules={}",
+            toml::Value::String(absolute_rules(rules))
+        ));
     }
     let scenario = load(&source, &set)?;
     let scenario = match args.agents {
@@ -252,6 +255,11 @@ fn progress_bar(quiet: bool, len: u64, template: &str) -> ProgressBar {
 }
 
 fn default_run_dir(s: &Scenario) -> PathBuf {
+    run_dir_named(s, "")
+}
+
+/// `outputs/<name><kind>-seed<seed>[-rep<r>]`.
+fn run_dir_named(s: &Scenario, kind: &str) -> PathBuf {
     let f = &s.file;
     let safe: String = f
         .name
@@ -269,7 +277,7 @@ fn default_run_dir(s: &Scenario) -> PathBuf {
     } else {
         String::new()
     };
-    PathBuf::from("outputs").join(format!("{safe}-seed{}{rep}", f.seed))
+    PathBuf::from("outputs").join(format!("{safe}{kind}-seed{}{rep}", f.seed))
 }
 
 /// `run.json`: how the run was made; everything that varies between machines.
@@ -388,20 +396,26 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
 fn compare(args: CompareArgs) -> anyhow::Result<()> {
     use crate::compare::{Policy, compare as run_compare, comparison_csv};
     let started = Instant::now();
-    let (scenario, dir) = resolve(&args.world, None)?;
+    let (mut scenario, dir) = resolve(&args.world, None)?;
     let f = &scenario.file;
-    let specs: Vec<String> = match &args.rules {
-        Some(list) => list.split(',').map(absolute_rules).collect(),
-        None => f.compare.rules.clone(),
+    // Names as typed label the outputs; rule files on the command line load
+    // from the current directory, those of [compare] from the scenario's.
+    let (names, specs): (Vec<String>, Vec<String>) = match &args.rules {
+        Some(list) => list
+            .split(',')
+            .map(|s| (s.trim().to_string(), absolute_rules(s)))
+            .unzip(),
+        None => (f.compare.rules.clone(), f.compare.rules.clone()),
     };
     if specs.len() < 2 {
         return Err(InputError::new("--rules", format!("{} rule set(s) to compare", specs.len()), "give at least two, e.g. --rules zhejiang-2020,heilongjiang-2020, or [compare] rules in the scenario").into());
     }
-    let policies: Vec<Policy> = specs
+    let policies: Vec<Policy> = names
         .iter()
-        .map(|spec| {
+        .zip(&specs)
+        .map(|(name, spec)| {
             Ok(Policy {
-                name: spec.clone(),
+                name: name.clone(),
                 sets: crate::rules::load_policy(spec, &dir)?,
             })
         })
@@ -415,13 +429,15 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
         )
         .into());
     }
+    // The resolved scenario written with the results reproduces this comparison.
+    scenario.file.compare.rules = specs;
+    scenario.file.compare.replicates = reps;
     let args = args.world;
-    let target = args.out.clone().unwrap_or_else(|| {
-        let p = default_run_dir(&scenario);
-        p.with_file_name(p.file_name().map_or("compare".into(), |n| {
-            n.to_string_lossy().replacen("-seed", "-compare-seed", 1)
-        }))
-    });
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| run_dir_named(&scenario, "-compare"));
+    let parallel = parallel_replicates(scenario.agents(), threads_wanted(args.threads));
     RunDir::check(&target, args.force)?;
     let (pool, threads) = thread_pool(args.threads)?;
     let bar = progress_bar(
@@ -431,7 +447,7 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
     );
     bar.set_message("running");
     let comparison = pool.install(|| {
-        run_compare(&scenario, &policies, reps, |rep, p| {
+        run_compare(&scenario, &policies, reps, parallel, |rep, p| {
             bar.inc(1);
             bar.set_message(format!("rep {rep}, {}", policies[p].name));
         })
@@ -485,6 +501,28 @@ fn pretty_json<T: Serialize>(v: &T) -> anyhow::Result<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(v)?;
     bytes.push(b'\n');
     Ok(bytes)
+}
+
+fn threads_wanted(threads: Option<usize>) -> usize {
+    threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
+}
+
+/// How many replicates may run at once: no more than the threads, and no
+/// more than half the available memory allows at about 400 bytes per agent
+/// (the full Hangzhou city peaks at 332).
+fn parallel_replicates(agents: u64, threads: usize) -> usize {
+    let available = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("MemAvailable:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(4 << 30, |kb| kb * 1024);
+    let per_run = (agents * 400).max(1);
+    ((available / 2 / per_run) as usize).clamp(1, threads)
 }
 
 /// Peak resident set size of this process (Linux `VmHWM`), if known.

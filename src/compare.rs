@@ -102,6 +102,7 @@ pub struct PairedDifference {
 pub struct ReplicateRow {
     pub policy: String,
     pub replicate: u32,
+    /// Master seed: a replicate's world is (seed, replicate).
     pub seed: u64,
     pub metric: &'static str,
     pub value: f64,
@@ -131,22 +132,23 @@ fn metric(summary: &serde_json::Value, name: &str) -> f64 {
 
 /// Runs every policy on replicates `0..reps` of `scenario` and summarises.
 /// `on_run` is called after each run with (replicate, policy index).
+/// At most `parallel` replicates run at once (each holds its city and run in memory).
 pub fn compare(
     scenario: &Scenario,
     policies: &[Policy],
     reps: u32,
+    parallel: usize,
     on_run: impl Fn(u32, usize) + Sync,
 ) -> Comparison {
     use rayon::prelude::*;
     let first = scenario.file.replicate;
-    // Replicates run in parallel with each other (and each run in parallel
-    // inside); results are collected in replicate order, so the output does
-    // not depend on scheduling. Per replicate: for each policy, the metric
+    // Replicates run in parallel with each other, `parallel` at a time (and
+    // each run in parallel inside); results are collected in replicate order,
+    // so the output does not depend on scheduling. Per replicate: for each policy, the metric
     // values and the daily series (green, yellow, red, backlog).
     type RepResult = Vec<(Vec<f64>, Vec<[f64; 4]>, u64)>;
-    let per_rep: Vec<RepResult> = (first..first + reps)
-        .into_par_iter()
-        .map(|rep| {
+    let run_replicate = |rep: u32| -> RepResult {
+        {
             let mut world = scenario.clone();
             world.file.replicate = rep;
             // The city depends on seed and replicate only: built once for all policies.
@@ -182,6 +184,16 @@ pub fn compare(
                     )
                 })
                 .collect()
+        }
+    };
+    let all: Vec<u32> = (first..first + reps).collect();
+    let per_rep: Vec<RepResult> = all
+        .chunks(parallel.max(1))
+        .flat_map(|batch| {
+            batch
+                .par_iter()
+                .map(|&rep| run_replicate(rep))
+                .collect::<Vec<_>>()
         })
         .collect();
     // values[policy][metric][replicate]

@@ -173,7 +173,7 @@ pub fn within(day: u16, today: u32, within: u32) -> bool {
 
 /// Facts about a person that rules may read besides recorded evidence:
 /// derived on the fly from the city and today's risk map.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Context {
     /// Risk level of the home compound's area today, if any.
     pub home_risk: Option<Level>,
@@ -181,6 +181,17 @@ pub struct Context {
     pub district_risk: [u16; 3],
     /// Consecutive daily check-ins missed up to yesterday.
     pub missed_checkins: u16,
+}
+
+impl Default for Context {
+    /// No risk anywhere: the district days are `NEVER`, not day 0.
+    fn default() -> Self {
+        Self {
+            home_risk: None,
+            district_risk: [NEVER; 3],
+            missed_checkins: 0,
+        }
+    }
 }
 
 impl Context {

@@ -30,7 +30,7 @@ fn paired_differences_are_tighter_than_unpaired() {
     let s = scenario("scenarios/hangzhou-2020.toml", &SMALL);
     // Same conditions, different transitions: most decisions are shared.
     let ps = policies(&["zhejiang-2020", "zhejiang-2020-xinhua"]);
-    let c = compare(&s, &ps, 4, |_, _| {});
+    let c = compare(&s, &ps, 4, 2, |_, _| {});
     for metric in ["red_person_days", "quarantine_person_days", "appeals_filed"] {
         let col = |p: &str| -> Vec<f64> {
             c.replicate_rows

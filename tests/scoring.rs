@@ -308,3 +308,37 @@ rules = "tiny-rules.toml"
     assert_eq!(sum.appeals_filed, 0);
     assert_eq!(sum.green_person_days, 3 * 12 - 5);
 }
+
+/// A rule that holds for everyone until something happens must colour
+/// everyone, every day: the assignment fast path may never skip it.
+#[test]
+fn state_like_rules_reach_everyone() {
+    let dir = tempfile::tempdir().unwrap();
+    for (id, when) in [
+        (
+            "no-high-district",
+            "not district_risk(level = high, within = 14)",
+        ),
+        ("not-released", "not released(within = 14)"),
+    ] {
+        let text = format!(
+            "name = \"{id}\"\ndescription = \"d\"\nsource = \"s\"\n[[rule]]\nid = \"{id}\"\ncolour = \"yellow\"\nwhen = \"{when}\"\n[transitions]\nyellow = {{ to = \"green\", after_days = 1 }}\n"
+        );
+        let path = dir.path().join(format!("{id}.toml"));
+        fs::write(&path, text).unwrap();
+        let rules = format!("policy.rules={:?}", path.display().to_string());
+        let out = run(&[
+            &rules,
+            "days=20",
+            "consequences.yellow_home_quarantine=false",
+            "consequences.isolate_cases=false",
+        ]);
+        for r in &out.records {
+            assert_eq!(
+                r.colours[0], 0,
+                "{id}: day {}: {} green",
+                r.day, r.colours[0]
+            );
+        }
+    }
+}

@@ -196,7 +196,10 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Dra
             y_label,
             bars,
         } => {
-            let y = span(bars.iter().flat_map(|b| [b.1, b.2.map_or(b.1, |c| c.1)]));
+            let y = span(
+                bars.iter()
+                    .flat_map(|b| [b.1, b.2.map_or(b.1, |c| c.0), b.2.map_or(b.1, |c| c.1)]),
+            );
             let names: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
             let mut c = axes(
                 root,
@@ -265,8 +268,16 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Dra
             y_label,
             points,
         } => {
-            let x = span(points.iter().flat_map(|p| [p.1, p.2.map_or(p.1, |c| c.1)]));
-            let y = span(points.iter().flat_map(|p| [p.3, p.4.map_or(p.3, |c| c.1)]));
+            let x = span(
+                points
+                    .iter()
+                    .flat_map(|p| [p.1, p.2.map_or(p.1, |c| c.0), p.2.map_or(p.1, |c| c.1)]),
+            );
+            let y = span(
+                points
+                    .iter()
+                    .flat_map(|p| [p.3, p.4.map_or(p.3, |c| c.0), p.4.map_or(p.3, |c| c.1)]),
+            );
             let mut c = axes(root, title, x, y, x_label, y_label, None)?;
             for (i, (name, x, xci, y, yci)) in points.iter().enumerate() {
                 let colour = PALETTE[i % PALETTE.len()];
