@@ -105,6 +105,7 @@ mod slot {
 /// What one day of assignment produced.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct DayCodes {
+    /// Present agents by displayed colour (indexed by `Colour`) at the end of the day.
     pub colours: [u64; 3],
     pub shadow_colours: [u64; 3],
     pub popups: u64,
@@ -268,7 +269,7 @@ impl Codes {
         let rules = self.rule_offset[sets];
         let width = slot::FIXED + 3 * rules + 11;
         let this = &*self;
-        let (q, a_params) = (&self.consequences, &self.appeals);
+        let a_params = &self.appeals;
         let appeals_open = day >= a_params.open_day;
         let chunks: Vec<(Vec<u64>, Vec<Appeal>)> = observed
             .par_chunks_mut(CHUNK * sets)
@@ -426,7 +427,7 @@ impl Codes {
                             conf,
                             conf_since,
                             k,
-                            this.confinement_for(key, a, e_obs, colour, since, q),
+                            this.confinement_for(key, a, e_obs, colour, since),
                         );
                     }
                     (c, appeals)
@@ -487,8 +488,8 @@ impl Codes {
         e: &Evidence,
         colour: Colour,
         since: u16,
-        q: &ConsequencesFile,
     ) -> Confinement {
+        let q = &self.consequences;
         if q.isolate_cases && e.registry & (registry::CONFIRMED | registry::ASYMPTOMATIC) != 0 {
             return Confinement::Facility;
         }

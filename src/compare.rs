@@ -166,9 +166,9 @@ pub fn compare(
                         .iter()
                         .map(|r| {
                             [
-                                r.colours[0],
-                                r.colours[1],
-                                r.colours[2],
+                                r.codes.colours[0],
+                                r.codes.colours[1],
+                                r.codes.colours[2],
                                 r.codes.appeals_backlog,
                             ]
                             .map(|x| x as f64)

@@ -45,8 +45,6 @@ pub struct DayRecord {
     /// Agents with background ILI symptoms today.
     pub ili_active: u64,
     pub ili_onsets: u64,
-    /// Present agents by code colour (indexed by `Colour`) at the end of the day.
-    pub colours: [u64; 3],
     /// Cases newly listed in the registry today (true and false positives).
     pub cases_confirmed: u64,
     /// Infections whose infector showed a green code that day.
@@ -453,7 +451,6 @@ impl<'a> Simulation<'a> {
             day,
             weekday,
         );
-        rec.colours = d.colours;
         rec.codes = d;
     }
 

@@ -167,8 +167,8 @@ impl Summary {
                 .map(|(n, d)| (n.clone(), d[k]))
                 .collect()
         };
-        let red = sum(&|r| r.colours[2]);
-        let yellow = sum(&|r| r.colours[1]);
+        let red = sum(&|r| r.codes.colours[2]);
+        let yellow = sum(&|r| r.codes.colours[1]);
         let false_red = sum(&|r| r.codes.false_red);
         let false_yellow = sum(&|r| r.codes.false_yellow);
         let ever = |bit: u8| codes.tally.iter().filter(|t| t.flags & bit != 0).count() as u64;
@@ -213,7 +213,7 @@ impl Summary {
                 .map(|s| s.name.as_str())
                 .collect::<Vec<_>>()
                 .join("+"),
-            green_person_days: sum(&|r| r.colours[0]),
+            green_person_days: sum(&|r| r.codes.colours[0]),
             yellow_person_days: yellow,
             red_person_days: red,
             shadow_yellow_person_days: sum(&|r| r.codes.shadow_colours[1]),
@@ -366,9 +366,9 @@ pub fn daily_csv(records: &[DayRecord]) -> io::Result<Vec<u8>> {
                 r.ili_active,
                 r.ili_onsets,
                 r.cases_confirmed,
-                r.colours[0],
-                r.colours[1],
-                r.colours[2],
+                r.codes.colours[0],
+                r.codes.colours[1],
+                r.codes.colours[2],
                 r.codes.popups,
                 r.codes.colour_changes,
                 r.codes.shadow_colours[0],

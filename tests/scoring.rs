@@ -168,7 +168,7 @@ fn daily_rows_add_up_to_the_summary() {
     );
     for r in &out.records {
         assert_eq!(r.codes.shadow_colours.iter().sum::<u64>(), r.present);
-        assert!(r.codes.false_red <= r.colours[2]);
+        assert!(r.codes.false_red <= r.codes.colours[2]);
         assert!(r.codes.quarantined_infectious <= r.codes.quarantined);
         assert!(r.infections_by_green <= r.new_infections());
     }
@@ -285,7 +285,7 @@ rules = "tiny-rules.toml"
     let yellow_days: Vec<u32> = out
         .records
         .iter()
-        .filter(|r| r.colours[1] == 1)
+        .filter(|r| r.codes.colours[1] == 1)
         .map(|r| r.day)
         .collect();
     // Reports on days 3-6 each restart the countdown; green two days after the last: day 8.
@@ -335,9 +335,9 @@ fn state_like_rules_reach_everyone() {
         ]);
         for r in &out.records {
             assert_eq!(
-                r.colours[0], 0,
+                r.codes.colours[0], 0,
                 "{id}: day {}: {} green",
-                r.day, r.colours[0]
+                r.day, r.codes.colours[0]
             );
         }
     }

@@ -34,8 +34,8 @@ pub fn run_figures(records: &[DayRecord], s: &Summary) -> Vec<Figure> {
                 title: "Codes over time".into(),
                 y_label: "people".into(),
                 series: vec![
-                    series("red", &|r| r.colours[2]),
-                    series("yellow", &|r| r.colours[1]),
+                    series("red", &|r| r.codes.colours[2]),
+                    series("yellow", &|r| r.codes.colours[1]),
                     series("false red", &|r| r.codes.false_red),
                 ],
             },
