@@ -16,7 +16,7 @@ use crate::mobility::Confinement;
 use crate::observe::Observer;
 use crate::rng::{Purpose, StreamKey};
 use crate::rules::code::{Code, NO_RULE, step as code_step};
-use crate::rules::{Colour, Pred, RuleSet, visit_preds};
+use crate::rules::{Colour, MAX_SETS, Pred, RuleSet, visit_preds};
 use crate::scenario::observe_file::{AppealsFile, ConsequencesFile};
 use crate::scoring::{Source, attribute};
 
@@ -73,6 +73,21 @@ fn window_of(p: &Pred) -> u32 {
         Pred::Colocated(c) => c.window_days,
         Pred::Registry(_) | Pred::LivesInRiskArea { .. } | Pred::MissedCheckins { .. } => 0,
     }
+}
+
+/// Which evidence and codes an assignment reads: the backend's or the shadow's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Observed,
+    Shadow,
+}
+
+/// A person's codes after a step: the strictest set's colour and why.
+struct Stepped {
+    colour: Colour,
+    popup: bool,
+    rule: Option<(usize, usize)>,
+    since: u16,
 }
 
 /// Per-person running totals.
@@ -192,13 +207,15 @@ impl Codes {
             .collect()
     }
 
+    /// A person's context under `obs`'s risk map; `missed`: consecutive
+    /// check-ins missed (the same for every observer: check-ins are not noisy).
     fn context(
         &self,
         city: &City,
         obs: &Observer,
         site_district: &[u16],
         a: u32,
-        day: u32,
+        missed: u16,
     ) -> Context {
         let i = a as usize;
         let u = self.ctx_use;
@@ -220,10 +237,188 @@ impl Codes {
                 }
             }
         }
-        if u.missed_cap > 0 {
-            ctx.missed_checkins = obs.missed_checkins(city, a, day, u.missed_cap);
-        }
+        ctx.missed_checkins = missed;
         ctx
+    }
+
+    fn missed_checkins(&self, city: &City, obs: &Observer, a: u32, day: u32) -> u16 {
+        let cap = self.ctx_use.missed_cap;
+        if cap > 0 {
+            obs.missed_checkins(city, a, day, cap)
+        } else {
+            0
+        }
+    }
+
+    /// Whether a person with no evidence and green codes stays green today
+    /// under every rule set (checked in or not): the fast path's premise.
+    fn quiet_is_green(&self, day: u32) -> bool {
+        [true, false].into_iter().all(|checked_in| {
+            self.policy.iter().all(|set| {
+                let mut code = Code::default();
+                code_step(
+                    set,
+                    &mut code,
+                    &Evidence::default(),
+                    &Context::default(),
+                    day,
+                    checked_in,
+                );
+                code == Code::default()
+            })
+        })
+    }
+
+    /// Fast path: nothing recent enough for any rule to see, green codes
+    /// with nothing pending, and a policy that leaves such a person green:
+    /// stepping would change nothing.
+    fn stays_green(&self, codes: &[Code], e: &Evidence, ctx: &Context, day: u32) -> bool {
+        let w = self.ctx_use.max_window;
+        e.quiet(day, w) && ctx.quiet(day, w) && codes.iter().all(|x| x.colour == 0 && !x.popup)
+    }
+
+    /// Steps one person's codes (one per rule set) by a day. The strictest
+    /// set decides the colour: (colour, pop-up, (set, rule) that set it,
+    /// start of its code episode).
+    fn step_person(
+        &self,
+        codes: &mut [Code],
+        e: &Evidence,
+        ctx: &Context,
+        day: u32,
+        checked_in: bool,
+    ) -> Stepped {
+        let mut out = Stepped {
+            colour: Colour::Green,
+            popup: false,
+            rule: None,
+            since: 0,
+        };
+        for (s, (set, code)) in self.policy.iter().zip(codes.iter_mut()).enumerate() {
+            code_step(set, code, e, ctx, day, checked_in);
+            if code.colour() > out.colour {
+                out.colour = code.colour();
+                out.rule = (code.rule != NO_RULE).then_some((s, code.rule as usize));
+                out.since = code.episode;
+            }
+            out.popup |= code.popup;
+        }
+        out
+    }
+
+    /// The colour person `a` would be shown on `day` if they opened the code
+    /// now: the whole work of one assignment on one side (context, fast path,
+    /// every rule set's step) on a copy of their codes; nothing changes.
+    /// Call after the day's `day` pass, as a lookup would come.
+    pub fn lookup(
+        &self,
+        side: Side,
+        city: &City,
+        obs: &Observer,
+        site_district: &[u16],
+        a: u32,
+        day: u32,
+    ) -> Colour {
+        let i = a as usize;
+        let sets = self.sets;
+        let codes = match side {
+            Side::Observed => &self.observed,
+            Side::Shadow => &self.shadow,
+        };
+        let mut mine = [Code::default(); MAX_SETS];
+        let mine = &mut mine[..sets];
+        mine.copy_from_slice(&codes[i * sets..(i + 1) * sets]);
+        let e = &obs.evidence[i];
+        let ctx = self.context(
+            city,
+            obs,
+            site_district,
+            a,
+            self.missed_checkins(city, obs, a, day),
+        );
+        if self.stays_green(mine, e, &ctx, day) {
+            return Colour::Green;
+        }
+        let checked_in = obs.checked_in(city, a, day);
+        self.step_person(mine, e, &ctx, day, checked_in).colour
+    }
+
+    /// One side's assignment of every present person, as `lookup` does it,
+    /// in parallel: present people by colour. For throughput measurement.
+    pub fn pass(
+        &self,
+        side: Side,
+        city: &City,
+        obs: &Observer,
+        site_district: &[u16],
+        day: u32,
+    ) -> [u64; 3] {
+        let n = city.agents.len() as u32;
+        (0..n.div_ceil(CHUNK as u32))
+            .into_par_iter()
+            .map(|chunk| {
+                let mut colours = [0u64; 3];
+                let lo = chunk * CHUNK as u32;
+                for a in lo..(lo + CHUNK as u32).min(n) {
+                    if city.agents.arrival_day[a as usize] as u32 <= day {
+                        let c = self.lookup(side, city, obs, site_district, a, day);
+                        colours[c as usize] += 1;
+                    }
+                }
+                colours
+            })
+            .reduce(|| [0; 3], |x, y| [x[0] + y[0], x[1] + y[1], x[2] + y[2]])
+    }
+
+    /// A plain scan over the per-agent bytes the day pass reads (both sides'
+    /// evidence and codes, colours, tallies, confinement, health, arrival),
+    /// in the same chunks and threads, with trivial work per agent: the
+    /// memory-bound floor the assignment is measured against. Returns a
+    /// checksum (so the reads happen) and the bytes per agent it read.
+    pub fn plain_scan(
+        &self,
+        city: &City,
+        obs: &Observer,
+        orc: &Observer,
+        health: &[u8],
+        confinement: &[u8],
+        confined_since: &[u16],
+    ) -> (u64, usize) {
+        let sets = self.sets;
+        let n = city.agents.len();
+        let sum = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|chunk| {
+                let mut acc = 0u64;
+                for i in chunk * CHUNK..((chunk + 1) * CHUNK).min(n) {
+                    acc = acc
+                        .wrapping_add(obs.evidence[i].checksum())
+                        .wrapping_add(orc.evidence[i].checksum())
+                        .wrapping_add(city.agents.arrival_day[i] as u64)
+                        .wrapping_add(health[i] as u64)
+                        .wrapping_add(confinement[i] as u64)
+                        .wrapping_add(confined_since[i] as u64)
+                        .wrapping_add(self.displayed[i] as u64)
+                        .wrapping_add(self.shadow_displayed[i] as u64)
+                        .wrapping_add(self.tally[i].flips as u64 + self.tally[i].appealed as u64)
+                        .wrapping_add(self.tally[i].flags as u64);
+                    for k in i * sets..(i + 1) * sets {
+                        acc = acc
+                            .wrapping_add(self.observed[k].checksum())
+                            .wrapping_add(self.shadow[k].checksum());
+                    }
+                }
+                acc
+            })
+            .reduce(|| 0, u64::wrapping_add);
+        let bytes = 2 * std::mem::size_of::<Evidence>()
+            + 2 * sets * std::mem::size_of::<Code>()
+            + std::mem::size_of::<Tally>()
+            + 2 // arrival day
+            + 1 // health
+            + 1 + 2 // confinement and its start
+            + 2; // displayed colours
+        (sum, bytes)
     }
 
     /// One day: codes, scoring, consequences (tomorrow's `confinement`), appeals.
@@ -251,21 +446,7 @@ impl Codes {
         let mut shadow_displayed = std::mem::take(&mut self.shadow_displayed);
         let mut tally = std::mem::take(&mut self.tally);
         let policy = &self.policy;
-        // Whether a person with no evidence and a green code stays green today.
-        let quiet_is_green = [true, false].into_iter().all(|checked_in| {
-            policy.iter().all(|set| {
-                let mut code = Code::default();
-                code_step(
-                    set,
-                    &mut code,
-                    &Evidence::default(),
-                    &Context::default(),
-                    day,
-                    checked_in,
-                );
-                code == Code::default()
-            })
-        });
+        let quiet_is_green = self.quiet_is_green(day);
         let rules = self.rule_offset[sets];
         let width = slot::FIXED + 3 * rules + 11;
         let this = &*self;
@@ -316,21 +497,12 @@ impl Codes {
                         let (e_obs, e_orc) = (&obs.evidence[i], &orc.evidence[i]);
                         let my_obs = &mut obs_codes[k * sets..(k + 1) * sets];
                         let my_orc = &mut orc_codes[k * sets..(k + 1) * sets];
-                        let ctx_obs = this.context(city, obs, site_district, a, day);
-                        let ctx_orc = this.context(city, orc, site_district, a, day);
-                        // Fast path: nothing recent enough for any rule to see,
-                        // green codes with nothing pending, and a policy that
-                        // leaves such a person green: stepping would change nothing.
-                        let w = this.ctx_use.max_window;
+                        let missed = this.missed_checkins(city, obs, a, day);
+                        let ctx_obs = this.context(city, obs, site_district, a, missed);
+                        let ctx_orc = this.context(city, orc, site_district, a, missed);
                         if quiet_is_green
-                            && e_obs.quiet(day, w)
-                            && e_orc.quiet(day, w)
-                            && ctx_obs.quiet(day, w)
-                            && ctx_orc.quiet(day, w)
-                            && my_obs
-                                .iter()
-                                .chain(my_orc.iter())
-                                .all(|x| x.colour == 0 && !x.popup)
+                            && this.stays_green(my_obs, e_obs, &ctx_obs, day)
+                            && this.stays_green(my_orc, e_orc, &ctx_orc, day)
                         {
                             c[slot::GREEN] += 1;
                             c[slot::SHADOW] += 1;
@@ -338,23 +510,15 @@ impl Codes {
                             continue;
                         }
                         let checked_in = obs.checked_in(city, a, day);
-                        // Observed codes: the strictest set decides, with its rule.
-                        let (mut colour, mut popup, mut rule, mut since) =
-                            (Colour::Green, false, None, 0u16);
-                        for (s, (set, code)) in policy.iter().zip(my_obs.iter_mut()).enumerate() {
-                            code_step(set, code, e_obs, &ctx_obs, day, checked_in);
-                            if code.colour() > colour {
-                                colour = code.colour();
-                                rule = (code.rule != NO_RULE).then_some((s, code.rule as usize));
-                                since = code.episode;
-                            }
-                            popup |= code.popup;
-                        }
-                        let mut shadow_colour = Colour::Green;
-                        for (set, code) in policy.iter().zip(my_orc.iter_mut()) {
-                            code_step(set, code, e_orc, &ctx_orc, day, checked_in);
-                            shadow_colour = shadow_colour.max(code.colour());
-                        }
+                        let Stepped {
+                            colour,
+                            popup,
+                            rule,
+                            since,
+                        } = this.step_person(my_obs, e_obs, &ctx_obs, day, checked_in);
+                        let shadow_colour = this
+                            .step_person(my_orc, e_orc, &ctx_orc, day, checked_in)
+                            .colour;
                         c[slot::GREEN + colour as usize] += 1;
                         c[slot::SHADOW + shadow_colour as usize] += 1;
                         c[slot::POPUP] += popup as u64;

@@ -296,6 +296,8 @@ struct Provenance {
     peak_rss_bytes: Option<u64>,
     peak_rss_bytes_per_agent: Option<f64>,
     state_bytes: usize,
+    /// Wall time per phase of the day loop.
+    phase_seconds: crate::engine::PhaseSeconds,
 }
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
@@ -372,6 +374,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         peak_rss_bytes: peak,
         peak_rss_bytes_per_agent: peak.map(|p| p as f64 / agents.max(1) as f64),
         state_bytes: output.state_bytes,
+        phase_seconds: output.timings.seconds(),
     };
     dir.write("run.json", &pretty_json(&provenance)?)?;
     let path = dir.commit()?;

@@ -8,6 +8,8 @@
 //! collect their results in fixed-size chunks concatenated in order, so the
 //! output is bit-identical for any number of threads.
 
+use std::time::{Duration, Instant};
+
 use rand::RngExt;
 use rayon::prelude::*;
 
@@ -98,6 +100,48 @@ pub struct Simulation<'a> {
     ili_agents: Vec<u32>,
     site_district: Vec<u16>,
     origin_levels: Vec<Level>,
+    /// Wall time spent in each phase so far (never read by the simulation).
+    pub timings: PhaseTimes,
+}
+
+/// Wall time per phase of the day loop, summed over the days run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PhaseTimes {
+    /// Arrivals, seeding, background ILI and progression.
+    pub truth: Duration,
+    pub transmission: Duration,
+    /// The noisy observer: from the truth to the backend's evidence.
+    pub observation: Duration,
+    /// The oracle observer: the shadow's evidence.
+    pub oracle: Duration,
+    /// Observed and shadow codes, scoring, consequences, appeals.
+    pub assignment: Duration,
+}
+
+impl PhaseTimes {
+    pub fn total(&self) -> Duration {
+        self.truth + self.transmission + self.observation + self.oracle + self.assignment
+    }
+
+    pub fn seconds(&self) -> PhaseSeconds {
+        PhaseSeconds {
+            truth: self.truth.as_secs_f64(),
+            transmission: self.transmission.as_secs_f64(),
+            observation: self.observation.as_secs_f64(),
+            oracle: self.oracle.as_secs_f64(),
+            assignment: self.assignment.as_secs_f64(),
+        }
+    }
+}
+
+/// `PhaseTimes` in seconds, as written to `run.json` and `stress.json`.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct PhaseSeconds {
+    pub truth: f64,
+    pub transmission: f64,
+    pub observation: f64,
+    pub oracle: f64,
+    pub assignment: f64,
 }
 
 impl<'a> Simulation<'a> {
@@ -163,6 +207,7 @@ impl<'a> Simulation<'a> {
             ili_active: 0,
             ili_ending: vec![0; f.days as usize + 1],
             day: 0,
+            timings: PhaseTimes::default(),
         }
     }
 
@@ -213,19 +258,32 @@ impl<'a> Simulation<'a> {
             weekday: self.schedules().is_weekday(day),
             ..Default::default()
         };
+        let mut clock = Instant::now();
+        let mut lap = |slot: &mut Duration| {
+            let now = Instant::now();
+            *slot += now - clock;
+            clock = now;
+        };
+        let mut t = self.timings;
         self.arrive(day, &mut rec);
         if day == 0 {
             self.seed_infections(&mut rec);
         }
+        lap(&mut t.truth);
         self.transmit(day, &mut rec);
+        lap(&mut t.transmission);
         self.background_ili(day, &mut rec);
-        self.observe(day, &mut rec);
+        lap(&mut t.truth);
+        self.observe(day, &mut rec, &mut lap, &mut t);
         self.assign(day, rec.weekday, &mut rec);
+        lap(&mut t.assignment);
         rec.present = self.present;
         rec.compartments = self.counts;
         rec.ili_active = self.ili_active;
         self.progress(day + 1);
         self.day += 1;
+        lap(&mut t.truth);
+        self.timings = t;
         rec
     }
 
@@ -406,7 +464,13 @@ impl<'a> Simulation<'a> {
 
     /// The backend's view of the day: tests, registry, tracing, reports,
     /// scans, risk areas, companions, travel card, screening.
-    fn observe(&mut self, day: u32, rec: &mut DayRecord) {
+    fn observe(
+        &mut self,
+        day: u32,
+        rec: &mut DayRecord,
+        lap: &mut impl FnMut(&mut Duration),
+        t: &mut PhaseTimes,
+    ) {
         if self.codes.policy.is_empty() {
             return;
         }
@@ -433,7 +497,9 @@ impl<'a> Simulation<'a> {
             day,
         };
         self.observer.observe_day(&truth);
+        lap(&mut t.observation);
         self.oracle.observe_day(&truth);
+        lap(&mut t.oracle);
         rec.cases_confirmed = self.observer.stats.cases_confirmed - before;
     }
 

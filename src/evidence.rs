@@ -156,6 +156,36 @@ impl Evidence {
     }
 }
 
+impl Evidence {
+    /// A sum over every field: what a plain scan of the record computes.
+    pub fn checksum(&self) -> u64 {
+        let days = [
+            self.registry_since,
+            self.registry_until,
+            self.released_day,
+            self.contact_day,
+            self.secondary_day,
+            self.colocated_day,
+            self.symptom_report_day,
+            self.clinic_day,
+            self.fever_day,
+            self.test_day,
+            self.negative_day,
+            self.positive_day,
+            self.pool_positive_day,
+        ];
+        self.registry as u64
+            + self.contact_index as u64
+            + sum16(days)
+            + sum16(self.risk_visit.iter().flatten().copied())
+            + sum16(self.travel_card)
+    }
+}
+
+fn sum16(days: impl IntoIterator<Item = u16>) -> u64 {
+    days.into_iter().map(u64::from).sum()
+}
+
 /// Raises `slot` to `day` (evidence days only move forward).
 #[inline]
 pub fn record(slot: &mut u16, day: u32) {

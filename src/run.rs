@@ -2,7 +2,7 @@
 //! build the city, run the day loop, summarise.
 
 use crate::city::City;
-use crate::engine::{DayRecord, Simulation};
+use crate::engine::{DayRecord, PhaseTimes, Simulation};
 use crate::output::Summary;
 use crate::scenario::Scenario;
 
@@ -14,6 +14,8 @@ pub struct RunOutput {
     pub summary: Summary,
     /// Heap bytes of the city and the per-agent state at the end of the run.
     pub state_bytes: usize,
+    /// Wall time per phase of the day loop.
+    pub timings: PhaseTimes,
 }
 
 /// Runs a scenario on the current rayon pool. `on_build` is called once the
@@ -40,5 +42,6 @@ pub fn run_in(scenario: &Scenario, city: &City, on_day: impl FnMut(&DayRecord)) 
         records,
         summary,
         state_bytes: city.heap_bytes() + sim.heap_bytes(),
+        timings: sim.timings,
     }
 }

@@ -793,6 +793,7 @@ impl Observer {
             sources[1] || sources[2],
             sources[LocationSource::Cell as usize],
         );
+        let reach = self.app_reach();
         let this = &*self;
         let hits: Vec<Vec<(u32, Level, LocationSource, u32)>> = candidates
             .par_chunks(1024)
@@ -807,20 +808,29 @@ impl Observer {
                         let plan = t.schedules.plan(a, d, t.conf_on(a, d));
                         for (k, v) in plan.visits().iter().enumerate() {
                             let (pos, zone, env) = place_position(city, v.place);
+                            let towers = if cell_on {
+                                this.towers.of(city, v.place, pos)
+                            } else {
+                                [u32::MAX; 3]
+                            };
+                            let tower_pos = towers
+                                .map(|tw| (tw != u32::MAX).then(|| city.towers.pos[tw as usize]));
                             near.clear();
-                            if app_on {
-                                grid.near(pos, &mut near);
+                            grid.near(pos, &mut near);
+                            for p in tower_pos.iter().flatten() {
+                                grid.near(*p, &mut near);
                             }
-                            if cell_on {
-                                for tw in this
-                                    .towers
-                                    .of(city, v.place, pos)
-                                    .into_iter()
-                                    .filter(|&tw| tw != u32::MAX)
-                                {
-                                    grid.near(city.towers.pos[tw as usize], &mut near);
-                                }
-                            }
+                            // Keep only the areas a record of this visit can
+                            // fall in: an app record lies within reach of the
+                            // place, a cell record on one of its towers.
+                            near.retain(|&i| {
+                                let area = &this.risk.areas[i];
+                                (app_on && pos.dist(area.centre) <= 2.0 * area.radius + reach)
+                                    || tower_pos
+                                        .iter()
+                                        .flatten()
+                                        .any(|&p| area.level_at(p).is_some())
+                            });
                             if near.is_empty() {
                                 continue;
                             }

@@ -68,6 +68,28 @@ impl Code {
     pub fn colour(&self) -> Colour {
         Colour::from_u8(self.colour)
     }
+
+    /// A sum over every field: what a plain scan of the record computes.
+    pub fn checksum(&self) -> u64 {
+        [
+            self.since,
+            self.episode,
+            self.last_step,
+            self.consumed[0],
+            self.consumed[1],
+            self.popup_since,
+            self.popup_consumed,
+            self.popup_last_step,
+        ]
+        .into_iter()
+        .map(u64::from)
+        .sum::<u64>()
+            + self.colour as u64
+            + self.popup as u64
+            + self.rule as u64
+            + self.progress as u64
+            + self.popup_progress as u64
+    }
 }
 
 /// Evaluates a condition: `Some(event day)` when it holds.

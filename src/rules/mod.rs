@@ -339,6 +339,10 @@ impl RuleSet {
     }
 }
 
+/// Rule sets a policy may combine (a base and its overlays): a person's codes
+/// then fit in a small fixed array.
+pub const MAX_SETS: usize = 8;
+
 /// A policy: a base rule set and optional overlays, written `base+overlay`;
 /// `none` runs the ground truth alone, without observation or codes.
 pub fn load_policy(spec: &str, dir: &Path) -> Result<Vec<RuleSet>, InputError> {
@@ -349,6 +353,16 @@ pub fn load_policy(spec: &str, dir: &Path) -> Result<Vec<RuleSet>, InputError> {
         .split('+')
         .map(|s| RuleSet::load(s.trim(), dir))
         .collect::<Result<_, _>>()?;
+    if sets.len() > MAX_SETS {
+        return Err(InputError::new(
+            spec,
+            format!(
+                "{} rule sets combined; a policy holds at most {MAX_SETS}",
+                sets.len()
+            ),
+            "merge some overlays into one rule file",
+        ));
+    }
     for (i, s) in sets.iter().enumerate() {
         if i > 0 && !s.overlay {
             return Err(InputError::new(
