@@ -220,6 +220,11 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// The district of every site (work places and schools).
+    pub fn site_district(&self) -> &[u16] {
+        &self.site_district
+    }
+
     /// Present agents by compartment.
     pub fn compartments(&self) -> [u64; 6] {
         self.counts

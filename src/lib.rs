@@ -7,6 +7,7 @@
 
 pub mod appeals;
 pub mod assign;
+pub mod burst;
 pub mod city;
 pub mod cli;
 pub mod compare;
@@ -22,4 +23,5 @@ pub mod rules;
 pub mod run;
 pub mod scenario;
 pub mod scoring;
+pub mod stress;
 pub mod transmission;

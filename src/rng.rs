@@ -60,6 +60,10 @@ pub enum Purpose {
     Appeal = 21,
     /// A reviewer's decision on an appeal.
     Review = 22,
+    /// Arrival times of a launch-day burst (`hcsim stress --burst`).
+    Burst = 23,
+    /// The people whose lookups `hcsim stress` times.
+    Lookup = 24,
 }
 
 /// The fixed part of every key: master seed and replicate.

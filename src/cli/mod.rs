@@ -18,6 +18,8 @@ use crate::output::{RunDir, RunDirExists, daily_csv};
 use crate::run::run_scenario;
 use crate::scenario::{InputError, Scenario, Source, load};
 
+mod stress;
+
 #[derive(Parser, Debug)]
 #[command(name = "hcsim", version, about = "Evaluate health-code rule sets on a synthetic city before they are deployed.", long_about = None)]
 #[command(
@@ -34,6 +36,8 @@ enum Command {
     Run(RunArgs),
     /// Run several rule sets on the same worlds and compare them with confidence intervals (compare.json, compare.csv, plots, report.html).
     Compare(CompareArgs),
+    /// Measure throughput: evidence building, code assignment per second (observed and shadow), single-lookup latency, memory per agent, and with --burst a launch-day queue (stress.json).
+    Stress(stress::StressArgs),
     /// List, show or check rule sets.
     Rules {
         #[command(subcommand)]
@@ -133,6 +137,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Compare(args) => compare(args),
+        Command::Stress(args) => stress::stress(args),
         Command::Validate { file, overrides } => validate(&file, &overrides.set),
         Command::Rules { command } => rules(command),
     };
