@@ -99,14 +99,14 @@ pub fn waits(arrivals: &[f64], capacity: f64) -> Waits {
         starts.push(start);
         waits.push(start - t);
     }
-    // Waiting when application i arrives: earlier ones not yet started.
+    // Waiting just after application i arrives: those up to i not yet started.
     let mut started = 0;
     let mut peak_queue = 0;
     for (i, &t) in arrivals.iter().enumerate() {
-        while started < i && starts[started] <= t {
+        while started <= i && starts[started] <= t {
             started += 1;
         }
-        peak_queue = peak_queue.max(i - started);
+        peak_queue = peak_queue.max(i + 1 - started);
     }
     let n = waits.len() as f64;
     let mean = waits.iter().sum::<f64>() / n;
@@ -223,7 +223,7 @@ mod tests {
     #[test]
     fn capacity_search_meets_its_limit() {
         let b = Burst {
-            applications: 50_000,
+            applications: 100_000,
             hourly_profile: LAUNCH_DAY_PROFILE.to_vec(),
             capacity_per_second: 1.0,
         };

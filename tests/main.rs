@@ -10,3 +10,4 @@ mod observation;
 mod rules;
 mod scenario_errors;
 mod scoring;
+mod stress;

@@ -187,6 +187,15 @@ pub fn stress(args: StressArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A rate with three significant digits.
+fn rate(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
 /// The report in plain words, one figure a line.
 fn summary(f: &StressFile) -> String {
     let r = f.report;
@@ -241,10 +250,10 @@ fn summary(f: &StressFile) -> String {
     if let Some(b) = f.burst {
         let w = &b.waits;
         s += &format!(
-            "  launch-day burst    {} applications at {:.0} assignments/s: peak {:.0}/s ({:.1} % of capacity); wait p50 {:.2} s, p99 {:.2} s, max {:.2} s; queue peak {}, drained at {:.2} h\n",
+            "  launch-day burst    {} applications at {} assignments/s: peak {}/s ({:.1} % of capacity); wait p50 {:.2} s, p99 {:.2} s, max {:.2} s; queue peak {}, drained at {:.2} h\n",
             b.burst.applications,
-            b.burst.capacity_per_second,
-            b.peak_arrivals_per_second,
+            rate(b.burst.capacity_per_second),
+            rate(b.peak_arrivals_per_second),
             100.0 * b.peak_utilisation,
             w.p50,
             w.p99,
@@ -253,8 +262,9 @@ fn summary(f: &StressFile) -> String {
             w.drained_at_hour
         );
         s += &format!(
-            "                      capacity for p99 wait <= 1 s: {:.0}/s; <= 60 s: {:.0}/s\n",
-            b.capacity_for_p99_1s, b.capacity_for_p99_60s
+            "                      capacity for p99 wait <= 1 s: {}/s; <= 60 s: {}/s\n",
+            rate(b.capacity_for_p99_1s),
+            rate(b.capacity_for_p99_60s)
         );
     }
     s
