@@ -137,6 +137,7 @@ pub struct DayCodes {
 }
 
 /// Codes of every person under the policy, observed and shadow.
+#[derive(Clone)]
 pub struct Codes {
     pub policy: Vec<RuleSet>,
     sets: usize,

@@ -220,6 +220,45 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// Agents currently infected (exposed or infectious).
+    pub fn active(&self) -> &[u32] {
+        &self.active
+    }
+
+    /// The world as transmission sees it on `day`.
+    pub fn world(&self, day: u32) -> World<'_> {
+        World {
+            city: self.city,
+            schedules: self.schedules(),
+            contacts: &self.contacts,
+            health: &self.health,
+            confinement: &self.confinement,
+            confined_since: &self.confined_since,
+            infectiousness: &self.history.infectiousness,
+            day,
+        }
+    }
+
+    /// The truth as the observers read it on `day`.
+    pub fn truth(&self, day: u32) -> Truth<'_> {
+        Truth {
+            city: self.city,
+            schedules: self.schedules(),
+            contacts: &self.contacts,
+            history: &self.history,
+            health: &self.health,
+            infected_day: &self.infected_day,
+            ili_until: &self.ili_until,
+            confinement: &self.confinement,
+            confined_since: &self.confined_since,
+            active: &self.active,
+            ili: &self.ili_agents,
+            infectiousness: &self.history.infectiousness,
+            origin_levels: &self.origin_levels,
+            day,
+        }
+    }
+
     /// The district of every site (work places and schools).
     pub fn site_district(&self) -> &[u16] {
         &self.site_district
@@ -383,16 +422,7 @@ impl<'a> Simulation<'a> {
     /// applied in the order of the active list, so when two infectors reach
     /// the same agent the earlier one in that order is the infector.
     fn transmit(&mut self, day: u32, rec: &mut DayRecord) {
-        let world = World {
-            city: self.city,
-            schedules: self.schedules(),
-            contacts: &self.contacts,
-            health: &self.health,
-            confinement: &self.confinement,
-            confined_since: &self.confined_since,
-            infectiousness: &self.history.infectiousness,
-            day,
-        };
+        let world = self.world(day);
         let chunks: Vec<Vec<Candidate>> = self
             .active
             .par_chunks(CHUNK)
@@ -480,31 +510,16 @@ impl<'a> Simulation<'a> {
             return;
         }
         let before = self.observer.stats.cases_confirmed;
-        let truth = Truth {
-            city: self.city,
-            schedules: Schedules {
-                city: self.city,
-                params: &self.scenario.file.mobility,
-                key: self.key,
-                start_weekday: self.scenario.start_weekday,
-            },
-            contacts: &self.contacts,
-            history: &self.history,
-            health: &self.health,
-            infected_day: &self.infected_day,
-            ili_until: &self.ili_until,
-            confinement: &self.confinement,
-            confined_since: &self.confined_since,
-            active: &self.active,
-            ili: &self.ili_agents,
-            infectiousness: &self.history.infectiousness,
-            origin_levels: &self.origin_levels,
-            day,
-        };
-        self.observer.observe_day(&truth);
+        let (mut observer, mut oracle) = (
+            std::mem::take(&mut self.observer),
+            std::mem::take(&mut self.oracle),
+        );
+        let truth = self.truth(day);
+        observer.observe_day(&truth);
         lap(&mut t.observation);
-        self.oracle.observe_day(&truth);
+        oracle.observe_day(&truth);
         lap(&mut t.oracle);
+        (self.observer, self.oracle) = (observer, oracle);
         rec.cases_confirmed = self.observer.stats.cases_confirmed - before;
     }
 

@@ -67,7 +67,7 @@ pub enum Purpose {
 }
 
 /// The fixed part of every key: master seed and replicate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StreamKey {
     pub seed: u64,
     pub replicate: u32,

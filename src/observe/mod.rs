@@ -137,6 +137,8 @@ pub struct ObserverStats {
     pub border_listings: u64,
 }
 
+/// An empty `Default` observer stands in while the real one is in use.
+#[derive(Clone, Default)]
 pub struct Observer {
     pub params: ObservationFile,
     pub needs: Needs,

@@ -41,7 +41,7 @@ impl RiskArea {
 }
 
 /// All areas and the per-compound, per-district risk they imply.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct RiskMap {
     pub params: RiskAreasFile,
     pub areas: Vec<RiskArea>,
