@@ -248,13 +248,16 @@ impl Observer {
         let plan = truth.schedules.plan(agent, day, truth.conf_on(agent, day));
         for (k, v) in plan.visits().iter().enumerate() {
             let (pos, zone, env) = place_position(truth.city, v.place);
-            out[k] = self.visit_records(truth, agent, day, k, v, pos, zone, env);
+            let towers = self.towers.of(truth.city, v.place, pos);
+            out[k] = self.visit_records(truth, agent, day, k, v, pos, zone, env, Some(towers));
         }
         (out, plan.visits().len())
     }
 
     /// The records of one visit, from a stream of its own (agent, day, visit
     /// index), so a phase can compute the records of the visits it needs only.
+    /// `towers`: the place's towers when the cell record is wanted. The app
+    /// fix is drawn first, so leaving out the cell record changes nothing else.
     #[allow(clippy::too_many_arguments)]
     fn visit_records(
         &self,
@@ -266,8 +269,19 @@ impl Observer {
         pos: Point,
         zone: crate::city::Zone,
         env: models::Environment,
+        towers: Option<[u32; 3]>,
     ) -> VisitRecords {
         let fl = truth.city.agents.flags[agent as usize];
+        let towers = towers.filter(|_| fl & flag::PHONE != 0);
+        let mut out = VisitRecords {
+            start: v.start,
+            end: v.end,
+            app: None,
+            cell: None,
+        };
+        if fl & flag::APP == 0 && towers.is_none() {
+            return out;
+        }
         let mut rng = self
             .key
             .stream(day, Purpose::Observe, ((agent as u64) << 4) | k as u64);
@@ -279,19 +293,10 @@ impl Observer {
             &self.params.wifi,
             &mut rng,
         );
-        let (cell, _) = cell_record(
-            truth.city,
-            pos,
-            self.towers.of(truth.city, v.place, pos),
-            &self.params.cell,
-            &mut rng,
-        );
-        VisitRecords {
-            start: v.start,
-            end: v.end,
-            app: app.filter(|_| fl & flag::APP != 0),
-            cell: (fl & flag::PHONE != 0).then_some(cell),
-        }
+        out.app = app.filter(|_| fl & flag::APP != 0);
+        out.cell =
+            towers.map(|ids| cell_record(truth.city, pos, ids, &self.params.cell, &mut rng).0);
+        out
     }
 
     /// How far an app record can lie from the place it was taken at: five
@@ -803,6 +808,11 @@ impl Observer {
                 let mut out = Vec::new();
                 let mut near = Vec::new();
                 for &a in chunk {
+                    // People without the app or a phone leave no records to match.
+                    let fl = city.agents.flags[a as usize];
+                    if !(app_on && fl & flag::APP != 0 || cell_on && fl & flag::PHONE != 0) {
+                        continue;
+                    }
                     for d in days.clone() {
                         if city.agents.arrival_day[a as usize] as u32 > d {
                             continue;
@@ -838,7 +848,17 @@ impl Observer {
                             }
                             near.sort_unstable();
                             near.dedup();
-                            let r = this.visit_records(t, a, d, k, v, pos, zone, env);
+                            let r = this.visit_records(
+                                t,
+                                a,
+                                d,
+                                k,
+                                v,
+                                pos,
+                                zone,
+                                env,
+                                cell_on.then_some(towers),
+                            );
                             for &i in &near {
                                 let area = &this.risk.areas[i];
                                 if let Some((p, src)) = r.app
