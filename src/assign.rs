@@ -220,12 +220,13 @@ impl Codes {
     ) -> Context {
         let i = a as usize;
         let u = self.ctx_use;
-        let compound = city.household_compound[city.agents.household[i] as usize];
         let mut ctx = Context::default();
+        let compound = || city.household_compound[city.agents.household[i] as usize];
         if u.home_risk {
-            ctx.home_risk = obs.risk.home_level(compound);
+            ctx.home_risk = obs.risk.home_level(compound());
         }
         if u.district_risk {
+            let compound = compound();
             ctx.district_risk =
                 obs.risk.district_level_day[city.compounds[compound as usize].district as usize];
             let site = city.agents.site[i];
@@ -340,7 +341,7 @@ impl Codes {
         if self.stays_green(mine, e, &ctx, day) {
             return Colour::Green;
         }
-        let checked_in = obs.checked_in(city, a, day);
+        let checked_in = counts_checkins(mine, &[]) && obs.checked_in(city, a, day);
         self.step_person(mine, e, &ctx, day, checked_in).colour
     }
 
@@ -510,7 +511,8 @@ impl Codes {
                             confine(conf, conf_since, k, Confinement::Free);
                             continue;
                         }
-                        let checked_in = obs.checked_in(city, a, day);
+                        let checked_in =
+                            counts_checkins(my_obs, my_orc) && obs.checked_in(city, a, day);
                         let Stepped {
                             colour,
                             popup,
@@ -743,6 +745,12 @@ impl Codes {
         out.appeals_backlog = self.queue.backlog();
         self.queue.note_backlog(day);
     }
+}
+
+/// Whether today's check-in can matter: only a red, yellow or pop-up code
+/// counts check-ins towards stepping down (a green one cannot step).
+fn counts_checkins(a: &[Code], b: &[Code]) -> bool {
+    a.iter().chain(b).any(|c| c.colour != 0 || c.popup)
 }
 
 /// Whether the truth holds an exposure: a listing, a contact, a risk-area

@@ -134,25 +134,38 @@ impl Evidence {
     /// predicate with a window up to `window` can tell this record from an
     /// empty one.
     pub fn quiet(&self, today: u32, window: u32) -> bool {
-        let old = |d: u16| !within(d, today, window);
-        self.registry == 0
-            && [
-                self.released_day,
-                self.contact_day,
-                self.secondary_day,
-                self.colocated_day,
-                self.symptom_report_day,
-                self.clinic_day,
-                self.fever_day,
-                self.test_day,
-                self.negative_day,
-                self.positive_day,
-                self.pool_positive_day,
-            ]
-            .into_iter()
-            .all(old)
-            && self.risk_visit.iter().flatten().copied().all(old)
-            && self.travel_card.into_iter().all(old)
+        let r = &self.risk_visit;
+        let days = [
+            self.released_day,
+            self.contact_day,
+            self.secondary_day,
+            self.colocated_day,
+            self.symptom_report_day,
+            self.clinic_day,
+            self.fever_day,
+            self.test_day,
+            self.negative_day,
+            self.positive_day,
+            self.pool_positive_day,
+            r[0][0],
+            r[0][1],
+            r[0][2],
+            r[1][0],
+            r[1][1],
+            r[1][2],
+            r[2][0],
+            r[2][1],
+            r[2][2],
+            self.travel_card[0],
+            self.travel_card[1],
+            self.travel_card[2],
+        ];
+        // Without branches (this runs for everyone every day): `within` for
+        // every field at once.
+        let recent = days
+            .iter()
+            .fold(false, |any, &d| any | within(d, today, window));
+        self.registry == 0 && !recent
     }
 }
 
@@ -198,7 +211,9 @@ pub fn record(slot: &mut u16, day: u32) {
 /// True when `day` is recorded and lies in the last `within` days up to `today`.
 #[inline]
 pub fn within(day: u16, today: u32, within: u32) -> bool {
-    day != NEVER && (day as u32) <= today && today - (day as u32) < within
+    // One comparison: a later day or `NEVER` wraps to a huge difference.
+    debug_assert!(today < NEVER as u32 && within < u32::MAX / 2);
+    today.wrapping_sub(day as u32) < within
 }
 
 /// Facts about a person that rules may read besides recorded evidence:

@@ -28,7 +28,7 @@ impl Default for StressOptions {
     fn default() -> Self {
         Self {
             lookups: 100_000,
-            passes: 3,
+            passes: 5,
         }
     }
 }

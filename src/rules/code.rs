@@ -159,15 +159,17 @@ fn eval_pred(p: &Pred, e: &Evidence, ctx: &Context, day: u32) -> Option<u16> {
             level,
             sources,
             within: w,
-        } => latest_within(
-            (level as usize..3).flat_map(|l| {
-                (0..3)
-                    .filter(|&s| sources[s])
-                    .map(move |s| e.risk_visit[l][s])
-            }),
-            day,
-            w,
-        ),
+        } => {
+            let mut latest = None;
+            for by_source in &e.risk_visit[level as usize..] {
+                for (&d, &wanted) in by_source.iter().zip(&sources) {
+                    if wanted && within(d, day, w) {
+                        latest = latest.max(Some(d));
+                    }
+                }
+            }
+            latest
+        }
         Pred::LivesInRiskArea { level } => ctx
             .home_risk
             .is_some_and(|l| l >= level)
@@ -222,6 +224,11 @@ pub fn step(
     let mut hold = false;
     let mut popup_event: Option<u16> = None;
     for (i, rule) in set.rules.iter().enumerate() {
+        // A rule of a weaker colour than the code's (or green) can neither
+        // escalate it, restart its countdown nor hold it: only pop-ups matter.
+        if !rule.popup && (rule.colour == Colour::Green || rule.colour < from) {
+            continue;
+        }
         let Some(ev) = eval(&rule.cond, e, ctx, day) else {
             continue;
         };

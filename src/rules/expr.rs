@@ -34,6 +34,9 @@ pub struct Colocation {
     pub window_days: u32,
 }
 
+/// Longest window a predicate may have, days (day arithmetic stays in range).
+pub const MAX_WINDOW: u32 = 10_000;
+
 /// Evidence predicates. `within` counts days up to and including today.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Pred {
@@ -608,6 +611,16 @@ impl Args {
                     self.pred
                 ),
                 "give within = 1 or more",
+            ));
+        }
+        if w > MAX_WINDOW as f64 {
+            return Err(err(
+                self.col,
+                format!(
+                    "{}(within = {w}): the window must be at most {MAX_WINDOW} days",
+                    self.pred
+                ),
+                "give a window of days a rule can look back over, e.g. within = 14",
             ));
         }
         Ok(w as u32)
