@@ -806,7 +806,7 @@ impl Observer {
             .par_chunks(1024)
             .map(|chunk| {
                 let mut out = Vec::new();
-                let mut near = Vec::new();
+                let mut near: Vec<u32> = Vec::new();
                 for &a in chunk {
                     // People without the app or a phone leave no records to match.
                     let fl = city.agents.flags[a as usize];
@@ -827,27 +827,29 @@ impl Observer {
                             };
                             let tower_pos = towers
                                 .map(|tw| (tw != u32::MAX).then(|| city.towers.pos[tw as usize]));
-                            near.clear();
-                            grid.near(pos, &mut near);
-                            for p in tower_pos.iter().flatten() {
-                                grid.near(*p, &mut near);
-                            }
-                            // Keep only the areas a record of this visit can
-                            // fall in: an app record lies within reach of the
-                            // place, a cell record on one of its towers.
-                            near.retain(|&i| {
-                                let area = &this.risk.areas[i];
+                            // The areas a record of this visit can fall in: an
+                            // app record lies within reach of the place, a cell
+                            // record on one of its towers.
+                            let reachable = |i: &&u32| {
+                                let area = &this.risk.areas[**i as usize];
                                 (app_on && pos.dist(area.centre) <= 2.0 * area.radius + reach)
                                     || tower_pos
                                         .iter()
                                         .flatten()
                                         .any(|&p| area.level_at(p).is_some())
-                            });
+                            };
+                            near.clear();
+                            near.extend(grid.at(pos).iter().filter(reachable));
+                            for p in tower_pos.iter().flatten() {
+                                near.extend(grid.at(*p).iter().filter(reachable));
+                            }
                             if near.is_empty() {
                                 continue;
                             }
-                            near.sort_unstable();
-                            near.dedup();
+                            if cell_on {
+                                near.sort_unstable();
+                                near.dedup();
+                            }
                             let r = this.visit_records(
                                 t,
                                 a,
@@ -860,7 +862,7 @@ impl Observer {
                                 cell_on.then_some(towers),
                             );
                             for &i in &near {
-                                let area = &this.risk.areas[i];
+                                let area = &this.risk.areas[i as usize];
                                 if let Some((p, src)) = r.app
                                     && sources[src as usize]
                                     && let Some(l) = area.level_at(p)
@@ -1041,7 +1043,7 @@ impl Observer {
 struct AreaGrid {
     side: usize,
     half: f32,
-    cells: Vec<Vec<usize>>,
+    cells: Vec<Vec<u32>>,
 }
 
 impl AreaGrid {
@@ -1073,7 +1075,7 @@ impl AreaGrid {
             );
             for y in y0..=y1 {
                 for x in x0..=x1 {
-                    cells[y * side + x].push(i);
+                    cells[y * side + x].push(i as u32);
                 }
             }
         }
@@ -1081,12 +1083,14 @@ impl AreaGrid {
     }
 
     fn xy(half: f32, side: usize, p: Point) -> (usize, usize) {
-        let f = |v: f32| (((v + half) / Self::CELL_M).floor().max(0.0) as usize).min(side - 1);
+        // Truncating a non-negative value floors it (without a libm call).
+        let f = |v: f32| (((v + half) * (1.0 / Self::CELL_M)).max(0.0) as usize).min(side - 1);
         (f(p.x), f(p.y))
     }
 
-    fn near(&self, p: Point, out: &mut Vec<usize>) {
+    /// The areas whose reach covers the cell of `p`.
+    fn at(&self, p: Point) -> &[u32] {
         let (x, y) = Self::xy(self.half, self.side, p);
-        out.extend_from_slice(&self.cells[y * self.side + x]);
+        &self.cells[y * self.side + x]
     }
 }
