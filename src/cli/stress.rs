@@ -136,9 +136,13 @@ pub fn stress(args: StressArgs) -> anyhow::Result<()> {
         lookups: args.lookups,
         ..StressOptions::default()
     };
+    let days = scenario.file.days;
     let report = pool.install(|| {
         run_stress(&scenario, &city, opts, |r| {
-            bar.set_position(r.day as u64 + 1)
+            bar.set_position(r.day as u64 + 1);
+            if r.day + 1 == days {
+                bar.set_message("timing passes");
+            }
         })
     });
     bar.finish_and_clear();

@@ -19,7 +19,7 @@ use rand_distr::{Binomial, Distribution};
 use crate::city::{City, Point, flag};
 use crate::engine::NEVER as NEVER_INFECTED;
 use crate::epidemic::{Health, NaturalHistory};
-use crate::evidence::{Evidence, Level, LocationSource, index, record, registry};
+use crate::evidence::{Evidence, Level, LocationSource, NEVER, index, record, registry};
 use crate::mobility::{Confinement, MAX_VISITS, Place, Schedules};
 use crate::rng::{Purpose, StreamKey};
 use crate::rules::{Colocation, Screening};
@@ -775,6 +775,15 @@ impl Observer {
     /// candidate's day plan is computed once for all areas, and a visit's
     /// records only when the place is within app reach of an area or one of
     /// its serving towers lies in an area's periphery.
+    ///
+    /// Days are scanned latest first, and a candidate's scan stops once, for
+    /// every source that can give it a record, a record at the highest level
+    /// of these areas is known on a day at least as late (from earlier scans
+    /// or this one): an earlier record of that source can only fill a slot
+    /// below it. Every reader of `risk_visit` (rules, attribution, the
+    /// assignment fast path) asks "a level or higher, latest day", so such
+    /// records change nothing; skipping them makes the rescan of a new area's
+    /// window cheap where areas overlap.
     fn scan(&mut self, t: &Truth, areas: &[usize], days: std::ops::Range<u32>) {
         use rayon::prelude::*;
         let city = t.city;
@@ -801,6 +810,11 @@ impl Observer {
             sources[LocationSource::Cell as usize],
         );
         let reach = self.app_reach();
+        let top = areas
+            .iter()
+            .map(|&i| self.risk.areas[i].level)
+            .max()
+            .unwrap_or(Level::Low);
         let this = &*self;
         let hits: Vec<Vec<(u32, Level, LocationSource, u32)>> = candidates
             .par_chunks(1024)
@@ -813,10 +827,31 @@ impl Observer {
                     if !(app_on && fl & flag::APP != 0 || cell_on && fl & flag::PHONE != 0) {
                         continue;
                     }
-                    for d in days.clone() {
+                    // Sources that can record this person, and the latest day
+                    // each is known at level `top` or higher.
+                    let possible = [
+                        cell_on && fl & flag::PHONE != 0,
+                        sources[1] && fl & flag::APP != 0,
+                        sources[2] && fl & flag::APP != 0,
+                    ];
+                    let e = &this.evidence[a as usize];
+                    let mut known = [0, 1, 2].map(|s| {
+                        (top as usize..3)
+                            .map(|l| e.risk_visit[l][s])
+                            .filter(|&d| d != NEVER)
+                            .max()
+                    });
+                    for d in days.clone().rev() {
+                        let settled = |k: &[Option<u16>; 3]| {
+                            (0..3).all(|s| !possible[s] || k[s].is_some_and(|x| x as u32 >= d))
+                        };
+                        if settled(&known) {
+                            break;
+                        }
                         if city.agents.arrival_day[a as usize] as u32 > d {
                             continue;
                         }
+                        let found = out.len();
                         let plan = t.schedules.plan(a, d, t.conf_on(a, d));
                         for (k, v) in plan.visits().iter().enumerate() {
                             let (pos, zone, env) = place_position(city, v.place);
@@ -875,6 +910,12 @@ impl Observer {
                                 {
                                     out.push((a, l, LocationSource::Cell, d));
                                 }
+                            }
+                        }
+                        for &(_, l, src, _) in &out[found..] {
+                            if l >= top {
+                                let k = &mut known[src as usize];
+                                *k = Some(k.map_or(d as u16, |x| x.max(d as u16)));
                             }
                         }
                     }
