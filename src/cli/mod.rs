@@ -79,7 +79,7 @@ struct Overrides {
 struct WorldArgs {
     /// Scenario file; without one, the built-in default scenarios/hangzhou-2020.toml.
     scenario: Option<PathBuf>,
-    /// Directory to write [default: outputs/<scenario name>-seed<seed>, or ...-compare-seed<seed>].
+    /// Directory to write [default: outputs/<scenario name>-seed<seed>; compare and stress write ...-compare-seed<seed>, ...-stress-seed<seed>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Master seed (overrides the scenario's `seed`).

@@ -815,6 +815,9 @@ impl Observer {
             .map(|&i| self.risk.areas[i].level)
             .max()
             .unwrap_or(Level::Low);
+        // Today's scan finds nothing known yet for today; only rescans of
+        // past days can stop early.
+        let rescan = days.len() > 1;
         let this = &*self;
         let hits: Vec<Vec<(u32, Level, LocationSource, u32)>> = candidates
             .par_chunks(1024)
@@ -835,12 +838,17 @@ impl Observer {
                         sources[2] && fl & flag::APP != 0,
                     ];
                     let e = &this.evidence[a as usize];
-                    let mut known = [0, 1, 2].map(|s| {
-                        (top as usize..3)
-                            .map(|l| e.risk_visit[l][s])
-                            .filter(|&d| d != NEVER)
-                            .max()
-                    });
+                    let mut known = [None; 3];
+                    if rescan {
+                        for (s, k) in known.iter_mut().enumerate() {
+                            for by_source in &e.risk_visit[top as usize..] {
+                                let d = by_source[s];
+                                if d != NEVER {
+                                    *k = Some(k.map_or(d, |x: u16| x.max(d)));
+                                }
+                            }
+                        }
+                    }
                     for d in days.clone().rev() {
                         let settled = |k: &[Option<u16>; 3]| {
                             (0..3).all(|s| !possible[s] || k[s].is_some_and(|x| x as u32 >= d))
@@ -855,13 +863,14 @@ impl Observer {
                         let plan = t.schedules.plan(a, d, t.conf_on(a, d));
                         for (k, v) in plan.visits().iter().enumerate() {
                             let (pos, zone, env) = place_position(city, v.place);
-                            let towers = if cell_on {
-                                this.towers.of(city, v.place, pos)
-                            } else {
-                                [u32::MAX; 3]
-                            };
-                            let tower_pos = towers
-                                .map(|tw| (tw != u32::MAX).then(|| city.towers.pos[tw as usize]));
+                            let mut towers = [u32::MAX; 3];
+                            let mut tower_pos = [None; 3];
+                            if cell_on {
+                                towers = this.towers.of(city, v.place, pos);
+                                for (p, &tw) in tower_pos.iter_mut().zip(&towers) {
+                                    *p = (tw != u32::MAX).then(|| city.towers.pos[tw as usize]);
+                                }
+                            }
                             // The areas a record of this visit can fall in: an
                             // app record lies within reach of the place, a cell
                             // record on one of its towers.
