@@ -300,9 +300,28 @@ impl Observer {
     }
 
     /// How far an app record can lie from the place it was taken at: five
-    /// sigma of the widest app error.
+    /// sigma of the widest app error; 0 when both app sources are perfect
+    /// (the oracle), whose records lie at the place itself.
     fn app_reach(&self) -> f32 {
-        (5.0 * self.params.wifi.sigma_m.max(self.params.gps.sigma_indoor_m)) as f32
+        let (gps, wifi) = (&self.params.gps, &self.params.wifi);
+        let mut sigma: f64 = 0.0;
+        if !gps.perfect {
+            sigma = sigma
+                .max(gps.sigma_open_m)
+                .max(gps.sigma_urban_m)
+                .max(gps.sigma_indoor_m);
+        }
+        if !wifi.perfect {
+            sigma = sigma.max(wifi.sigma_m);
+        }
+        (5.0 * sigma) as f32
+    }
+
+    /// Whether cell records are matched against areas through the serving
+    /// towers; a perfect cell source records the place itself, which the
+    /// place's distance decides (as for app records with no reach).
+    fn cell_by_towers(&self) -> bool {
+        self.needs.risk_sources[LocationSource::Cell as usize] && !self.params.cell.perfect
     }
 }
 
@@ -738,7 +757,7 @@ impl Observer {
             } else {
                 truth_home
             };
-            let cell = self.needs.risk_sources[LocationSource::Cell as usize];
+            let cell = self.cell_by_towers();
             let scan = self.needs.risk_sources.iter().any(|&b| b);
             if let Some(i) = self.risk.declare(
                 t.city,
@@ -810,6 +829,8 @@ impl Observer {
             sources[LocationSource::Cell as usize],
         );
         let reach = self.app_reach();
+        // Exact cell records fall where the place is: checked by distance.
+        let (cell_towers, cell_exact) = (self.cell_by_towers(), cell_on && !self.cell_by_towers());
         let top = areas
             .iter()
             .map(|&i| self.risk.areas[i].level)
@@ -867,6 +888,8 @@ impl Observer {
                             let mut tower_pos = [None; 3];
                             if cell_on {
                                 towers = this.towers.of(city, v.place, pos);
+                            }
+                            if cell_towers {
                                 for (p, &tw) in tower_pos.iter_mut().zip(&towers) {
                                     *p = (tw != u32::MAX).then(|| city.towers.pos[tw as usize]);
                                 }
@@ -876,7 +899,9 @@ impl Observer {
                             // record on one of its towers.
                             let reachable = |i: &&u32| {
                                 let area = &this.risk.areas[**i as usize];
-                                (app_on && pos.dist(area.centre) <= 2.0 * area.radius + reach)
+                                let d = pos.dist(area.centre);
+                                (app_on && d <= 2.0 * area.radius + reach)
+                                    || (cell_exact && d <= 2.0 * area.radius)
                                     || tower_pos
                                         .iter()
                                         .flatten()
@@ -890,7 +915,7 @@ impl Observer {
                             if near.is_empty() {
                                 continue;
                             }
-                            if cell_on {
+                            if cell_towers {
                                 near.sort_unstable();
                                 near.dedup();
                             }

@@ -18,8 +18,11 @@ pub enum Environment {
     Indoor,
 }
 
+/// Farthest a home lies from its compound's centre: up to 60 m on each axis.
+pub const HOME_OFFSET_MAX_M: f32 = 60.0 * std::f32::consts::SQRT_2 + 0.01;
+
 /// True position of a place. Homes sit within 60 m of their compound's
-/// centre, at a fixed offset per household.
+/// centre on each axis, at a fixed offset per household.
 pub fn place_position(city: &City, place: Place) -> (Point, Zone, Environment) {
     match place {
         Place::Home(h) => {

@@ -2,7 +2,7 @@
 //! delay, with levels from the number of recent cases, and expiry. Also the
 //! district and city case counts behind district-level risk.
 
-use super::models::PlaceTowers;
+use super::models::{HOME_OFFSET_MAX_M, PlaceTowers};
 use crate::city::{City, NONE, Point};
 use crate::evidence::{Level, NEVER};
 use crate::mobility::Place;
@@ -217,8 +217,7 @@ pub fn candidates_near(
     let served = |ids: &[u32]| ids.iter().any(|id| near_towers.contains(id));
     let mut out = Vec::new();
     for (c, comp) in city.compounds.iter().enumerate() {
-        // Homes sit within 60 m of their compound's centre.
-        if comp.pos.dist(centre) <= radius + app_reach + 60.0
+        if comp.pos.dist(centre) <= radius + app_reach + HOME_OFFSET_MAX_M
             || served(&towers.compound_towers(c as u32))
         {
             out.extend(city.compound_members(c as u32));
