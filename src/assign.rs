@@ -513,15 +513,22 @@ impl Codes {
                         }
                         let checked_in =
                             counts_checkins(my_obs, my_orc) && obs.checked_in(city, a, day);
+                        // Where data and codes agree the shadow steps the same
+                        // way: copy the observed step instead of repeating it.
+                        let agree = e_obs == e_orc && ctx_obs == ctx_orc && my_orc == my_obs;
                         let Stepped {
                             colour,
                             popup,
                             rule,
                             since,
                         } = this.step_person(my_obs, e_obs, &ctx_obs, day, checked_in);
-                        let shadow_colour = this
-                            .step_person(my_orc, e_orc, &ctx_orc, day, checked_in)
-                            .colour;
+                        let shadow_colour = if agree {
+                            my_orc.copy_from_slice(my_obs);
+                            colour
+                        } else {
+                            this.step_person(my_orc, e_orc, &ctx_orc, day, checked_in)
+                                .colour
+                        };
                         c[slot::GREEN + colour as usize] += 1;
                         c[slot::SHADOW + shadow_colour as usize] += 1;
                         c[slot::POPUP] += popup as u64;
