@@ -148,6 +148,9 @@ pub struct Codes {
     pub shadow_displayed: Vec<u8>,
     pub tally: Vec<Tally>,
     ctx_use: ContextUse,
+    /// The last day passed and whether the fast path's premise held on it
+    /// (so lookups after the pass need not test it again).
+    quiet_green: (u32, bool),
     /// Index of each rule set's first rule (one more entry: the total).
     rule_offset: Vec<usize>,
     /// Per rule: yellow and red agent-days it set, false-red agent-days it set.
@@ -177,6 +180,7 @@ impl Codes {
         let n = if sets == 0 { 0 } else { agents };
         Self {
             ctx_use: ContextUse::of(&policy),
+            quiet_green: (u32::MAX, false),
             sets,
             observed: vec![Code::default(); n * sets],
             shadow: vec![Code::default(); n * sets],
@@ -338,7 +342,11 @@ impl Codes {
             a,
             self.missed_checkins(city, obs, a, day),
         );
-        if self.stays_green(mine, e, &ctx, day) {
+        let premise = match self.quiet_green {
+            (d, holds) if d == day => holds,
+            _ => self.quiet_is_green(day),
+        };
+        if premise && self.stays_green(mine, e, &ctx, day) {
             return Colour::Green;
         }
         let checked_in = counts_checkins(mine, &[]) && obs.checked_in(city, a, day);
@@ -449,6 +457,7 @@ impl Codes {
         let mut tally = std::mem::take(&mut self.tally);
         let policy = &self.policy;
         let quiet_is_green = self.quiet_is_green(day);
+        self.quiet_green = (day, quiet_is_green);
         let rules = self.rule_offset[sets];
         let width = slot::FIXED + 3 * rules + 11;
         let this = &*self;

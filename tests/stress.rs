@@ -83,6 +83,51 @@ fn with_every_source_perfect_both_sides_assign_alike() {
 }
 
 #[test]
+fn lookups_honour_rules_that_flag_people_without_evidence() {
+    // Everyone without a recent negative test is yellow: the fast path for
+    // people without evidence must not apply.
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("untested.toml");
+    std::fs::write(
+        &rules,
+        "name = \"untested\"\ndescription = \"test\"\nsource = \"test\"\n\
+         [[rule]]\nid = \"untested\"\ncolour = \"yellow\"\n\
+         when = \"not test_negative(within = 3)\"\n\
+         [transitions]\nyellow = { to = \"green\", after_days = 7 }\n",
+    )
+    .unwrap();
+    let rules_set = format!("policy.rules={}", rules.display());
+    let mut set: Vec<&str> = SMALL.to_vec();
+    // No reviews: an overturned code would differ from a second step.
+    set.extend([rules_set.as_str(), "appeals.reviewers=0"]);
+    let s = scenario("scenarios/hangzhou-2020.toml", &set);
+    let city = City::build(&s);
+    let mut sim = Simulation::new(&s, &city);
+    let records = sim.run(|_| {});
+    let last = records.last().unwrap();
+    let sd = sim.site_district();
+    let day = s.file.days - 1;
+    let pass = sim
+        .codes
+        .pass(Side::Observed, &city, &sim.observer, sd, day);
+    assert_eq!(pass.iter().sum::<u64>(), last.present);
+    assert!(
+        pass[1] as f64 > 0.99 * last.present as f64,
+        "nearly everyone is yellow: {pass:?}"
+    );
+    assert_eq!(last.codes.colours[1], pass[1]);
+    // Person by person, a lookup repeats what the day's pass showed.
+    let present = (0..city.agents.len() as u32)
+        .filter(|&a| city.agents.arrival_day[a as usize] as u32 <= day);
+    for a in present {
+        let shown = sim
+            .codes
+            .lookup(Side::Observed, &city, &sim.observer, sd, a, day);
+        assert_eq!(shown as u8, sim.codes.displayed[a as usize], "agent {a}");
+    }
+}
+
+#[test]
 fn stress_command_writes_its_report_with_a_burst() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = root().join("scenarios/hangzhou-2020.toml");
