@@ -317,6 +317,27 @@ impl Observer {
         (5.0 * sigma) as f32
     }
 
+    /// Whether a record taken at the quarantine facility can fall in one of
+    /// `areas`: the facility within app reach, or one of its towers inside.
+    fn facility_near(&self, city: &City, areas: &[usize]) -> bool {
+        let (pos, _, _) = place_position(city, Place::Facility);
+        let towers = self.towers.of(city, Place::Facility, pos);
+        let sources = self.needs.risk_sources;
+        let app_on =
+            sources[LocationSource::Gps as usize] || sources[LocationSource::Wifi as usize];
+        let cell_on = sources[LocationSource::Cell as usize];
+        areas.iter().any(|&i| {
+            let area = &self.risk.areas[i];
+            let d = pos.dist(area.centre);
+            (app_on && d <= 2.0 * area.radius + self.app_reach())
+                || (cell_on && !self.cell_by_towers() && d <= 2.0 * area.radius)
+                || (self.cell_by_towers()
+                    && towers.iter().any(|&tw| {
+                        tw != u32::MAX && area.level_at(city.towers.pos[tw as usize]).is_some()
+                    }))
+        })
+    }
+
     /// Whether cell records are matched against areas through the serving
     /// towers; a perfect cell source records the place itself, which the
     /// place's distance decides (as for app records with no reach).
@@ -811,6 +832,16 @@ impl Observer {
         for &i in areas {
             for &a in &self.risk.areas[i].candidates {
                 members[a as usize / 64] |= 1 << (a % 64);
+            }
+        }
+        // People held in the quarantine facility are there on every scanned
+        // day (a confinement is replayed from its start): candidates when
+        // the facility can be seen in one of the areas.
+        if self.facility_near(city, areas) {
+            for (a, &c) in t.confinement.iter().enumerate() {
+                if c == Confinement::Facility as u8 {
+                    members[a / 64] |= 1 << (a % 64);
+                }
             }
         }
         let candidates: Vec<u32> = members
