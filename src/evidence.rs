@@ -134,8 +134,20 @@ impl Evidence {
     /// predicate with a window up to `window` can tell this record from an
     /// empty one.
     pub fn quiet(&self, today: u32, window: u32) -> bool {
+        // Without branches (this runs for everyone every day): `within` for
+        // every field at once.
+        let recent = self
+            .recorded_days()
+            .iter()
+            .fold(false, |any, &d| any | within(d, today, window));
+        self.registry == 0 && !recent
+    }
+
+    /// Every day field a predicate can look back at (not the listing's own
+    /// start and end).
+    fn recorded_days(&self) -> [u16; 23] {
         let r = &self.risk_visit;
-        let days = [
+        [
             self.released_day,
             self.contact_day,
             self.secondary_day,
@@ -159,44 +171,19 @@ impl Evidence {
             self.travel_card[0],
             self.travel_card[1],
             self.travel_card[2],
-        ];
-        // Without branches (this runs for everyone every day): `within` for
-        // every field at once.
-        let recent = days
-            .iter()
-            .fold(false, |any, &d| any | within(d, today, window));
-        self.registry == 0 && !recent
+        ]
     }
 }
 
 impl Evidence {
     /// A sum over every field: what a plain scan of the record computes.
     pub fn checksum(&self) -> u64 {
-        let days = [
-            self.registry_since,
-            self.registry_until,
-            self.released_day,
-            self.contact_day,
-            self.secondary_day,
-            self.colocated_day,
-            self.symptom_report_day,
-            self.clinic_day,
-            self.fever_day,
-            self.test_day,
-            self.negative_day,
-            self.positive_day,
-            self.pool_positive_day,
-        ];
         self.registry as u64
             + self.contact_index as u64
-            + sum16(days)
-            + sum16(self.risk_visit.iter().flatten().copied())
-            + sum16(self.travel_card)
+            + self.registry_since as u64
+            + self.registry_until as u64
+            + self.recorded_days().into_iter().map(u64::from).sum::<u64>()
     }
-}
-
-fn sum16(days: impl IntoIterator<Item = u16>) -> u64 {
-    days.into_iter().map(u64::from).sum()
 }
 
 /// Raises `slot` to `day` (evidence days only move forward).

@@ -38,3 +38,15 @@ pub fn run_on(threads: usize, s: &Scenario) -> hcsim::run::RunOutput {
         .unwrap();
     pool.install(|| hcsim::run::run_scenario(s, |_| {}, |_| {}))
 }
+
+/// `--set` overrides that make every observation source perfect.
+pub const ALL_PERFECT: [&str; 8] = [
+    "observation.gps.perfect=true",
+    "observation.wifi.perfect=true",
+    "observation.cell.perfect=true",
+    "observation.travel_card.perfect=true",
+    "observation.registry.perfect=true",
+    "observation.checkin.perfect=true",
+    "observation.temperature.perfect=true",
+    "observation.testing.perfect=true",
+];

@@ -2,7 +2,7 @@
 
 use std::fs;
 
-use crate::common::{hcsim, root, run_on, scenario, stderr};
+use crate::common::{ALL_PERFECT, hcsim, root, run_on, scenario, stderr};
 
 const SMALL: [&str; 4] = [
     "city.residents=60000",
@@ -15,17 +15,6 @@ fn run(extra: &[&str]) -> hcsim::run::RunOutput {
     let set: Vec<&str> = SMALL.iter().copied().chain(extra.iter().copied()).collect();
     run_on(2, &scenario("scenarios/hangzhou-2020.toml", &set))
 }
-
-const ALL_PERFECT: [&str; 8] = [
-    "observation.gps.perfect=true",
-    "observation.wifi.perfect=true",
-    "observation.cell.perfect=true",
-    "observation.travel_card.perfect=true",
-    "observation.registry.perfect=true",
-    "observation.checkin.perfect=true",
-    "observation.temperature.perfect=true",
-    "observation.testing.perfect=true",
-];
 
 #[test]
 fn every_source_perfect_gives_no_false_codes() {

@@ -8,7 +8,7 @@ use hcsim::city::City;
 use hcsim::engine::Simulation;
 use hcsim::stress::{StressOptions, stress};
 
-use crate::common::{hcsim, root, run_on, scenario, stderr};
+use crate::common::{ALL_PERFECT, hcsim, root, run_on, scenario, stderr};
 
 const SMALL: [&str; 4] = [
     "city.residents=40000",
@@ -45,17 +45,8 @@ fn stress_runs_the_same_loop_as_a_run() {
 #[test]
 fn with_every_source_perfect_both_sides_assign_alike() {
     let mut set: Vec<&str> = SMALL.to_vec();
-    set.extend([
-        "observation.gps.perfect=true",
-        "observation.wifi.perfect=true",
-        "observation.cell.perfect=true",
-        "observation.travel_card.perfect=true",
-        "observation.registry.perfect=true",
-        "observation.checkin.perfect=true",
-        "observation.temperature.perfect=true",
-        "observation.testing.perfect=true",
-        "appeals.reviewer_accuracy=1",
-    ]);
+    set.extend(ALL_PERFECT);
+    set.push("appeals.reviewer_accuracy=1");
     let s = scenario("scenarios/hangzhou-2020.toml", &set);
     let city = City::build(&s);
     let mut sim = Simulation::new(&s, &city);

@@ -343,12 +343,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let finished = Instant::now();
 
     let dir = RunDir::start(&target, args.force)?;
-    dir.write(
-        "scenario.toml",
-        toml::to_string_pretty(&scenario.file)
-            .context("serialising the resolved scenario")?
-            .as_bytes(),
-    )?;
+    write_scenario(&dir, &scenario)?;
     dir.write("summary.json", &pretty_json(&output.summary)?)?;
     dir.write("daily.csv", &daily_csv(&output.records)?)?;
     if !scenario.policy.is_empty() {
@@ -462,12 +457,7 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
     });
     bar.finish_and_clear();
     let out = RunDir::start(&target, args.force)?;
-    out.write(
-        "scenario.toml",
-        toml::to_string_pretty(&scenario.file)
-            .context("serialising the resolved scenario")?
-            .as_bytes(),
-    )?;
+    write_scenario(&out, &scenario)?;
     out.write("compare.json", &pretty_json(&comparison)?)?;
     out.write("compare.csv", &comparison_csv(&comparison)?)?;
     let svgs =
@@ -502,6 +492,14 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
             path.display()
         );
     }
+    Ok(())
+}
+
+/// The resolved scenario, as `scenario.toml`: it reproduces the run.
+fn write_scenario(dir: &RunDir, scenario: &Scenario) -> anyhow::Result<()> {
+    let text =
+        toml::to_string_pretty(&scenario.file).context("serialising the resolved scenario")?;
+    dir.write("scenario.toml", text.as_bytes())?;
     Ok(())
 }
 

@@ -3,12 +3,12 @@
 use std::io::Write;
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
 use super::{
     WorldArgs, peak_rss_bytes, pretty_json, progress_bar, resolve, run_dir_named, thread_pool,
+    write_scenario,
 };
 use crate::burst::{Burst, BurstReport, HANGZHOU_DAY_ONE, LAUNCH_DAY_PROFILE, simulate};
 use crate::city::City;
@@ -175,12 +175,7 @@ pub fn stress(args: StressArgs) -> anyhow::Result<()> {
         burst: burst.as_ref(),
     };
     let dir = RunDir::start(&target, world.force)?;
-    dir.write(
-        "scenario.toml",
-        toml::to_string_pretty(&scenario.file)
-            .context("serialising the resolved scenario")?
-            .as_bytes(),
-    )?;
+    write_scenario(&dir, &scenario)?;
     dir.write("stress.json", &pretty_json(&file)?)?;
     let path = dir.commit()?;
     print!("{}", summary(&file));
