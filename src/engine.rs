@@ -3,10 +3,11 @@
 //! ILI, observation (noisy and oracle), code assignment with its consequences
 //! and appeals, the day's record, then progression to the next day.
 //!
-//! Invariant: no phase reads the clock, the environment or the thread count;
-//! every draw comes from a keyed stream (see `rng`), and parallel phases
-//! collect their results in fixed-size chunks concatenated in order, so the
-//! output is bit-identical for any number of threads.
+//! Invariant: no phase reads the environment or the thread count, and the
+//! clock only to time the phases (`PhaseTimes`, never read back); every draw
+//! comes from a keyed stream (see `rng`), and parallel phases collect their
+//! results in fixed-size chunks concatenated in order, so the output is
+//! bit-identical for any number of threads.
 
 use std::time::{Duration, Instant};
 
@@ -119,10 +120,6 @@ pub struct PhaseTimes {
 }
 
 impl PhaseTimes {
-    pub fn total(&self) -> Duration {
-        self.truth + self.transmission + self.observation + self.oracle + self.assignment
-    }
-
     pub fn seconds(&self) -> PhaseSeconds {
         PhaseSeconds {
             truth: self.truth.as_secs_f64(),
